@@ -1,0 +1,14 @@
+/** Jest runs every test under test/ (mirroring kernel/ and src/); benchmarks live in test/bench and never run here. */
+module.exports = {
+  testEnvironment: '<rootDir>/test/setup/node-environment.js',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/bench/'],
+  transform: {
+    // isolatedModules: transpile only; `npm run build` and `npm run typecheck` do the type checking.
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }]
+  },
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  testTimeout: 120000
+};

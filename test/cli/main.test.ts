@@ -1,0 +1,74 @@
+import { runCli } from '../../kernel/cli/main';
+import { packageVersion } from '../../kernel/version';
+import { doctorReport } from '../../kernel/cli/doctor';
+import { installLocation } from '../../kernel/cli/jupyter-paths';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env: process.env }, out, err };
+}
+
+describe('neurostorm CLI', () => {
+  it('prints the package.json version', async () => {
+    const c = capture();
+    expect(await runCli(['--version'], c.io)).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    expect(c.out.join('')).toBe(pkg.version);
+    expect(packageVersion()).toBe(pkg.version);
+  });
+
+  it('lists commands in --help and rejects unknown ones with exit 2', async () => {
+    const ok = capture();
+    expect(await runCli(['--help'], ok.io)).toBe(0);
+    expect(ok.out.join('\n')).toMatch(/doctor\s+Node, onnxruntime-node/);
+    const bad = capture();
+    expect(await runCli(['frobnicate'], bad.io)).toBe(2);
+    expect(bad.err.join('\n')).toContain('unknown command "frobnicate"');
+  });
+
+  it('reports a bad flag with the usage line and exit 2', async () => {
+    const c = capture();
+    expect(await runCli(['doctor', '--frob'], c.io)).toBe(2);
+    expect(c.err.join('\n')).toMatch(/unknown flag --frob.*usage: neurostorm doctor/);
+  });
+});
+
+describe('neurostorm doctor', () => {
+  it('lists the providers onnxruntime-node reports, with cpu usable', async () => {
+    const report = await doctorReport(process.env);
+    const names = report.providers.map(p => p.name);
+    expect(names).toEqual(expect.arrayContaining(['cpu', 'webgpu']));
+    const cpu = report.providers.find(p => p.name === 'cpu');
+    expect(cpu).toMatchObject({ usable: true, reason: null, bundled: true });
+    // Every unusable provider says why.
+    for (const p of report.providers) if (!p.usable) expect(p.reason).toBeTruthy();
+    expect(report.cpu.count).toBe(os.cpus().length);
+    expect(report.memory.totalGiB).toBeGreaterThan(0);
+  });
+
+  it('prints the text report and exits 0', async () => {
+    const c = capture();
+    expect(await runCli(['doctor'], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(text).toMatch(/^\s+cpu\s+usable, bundled$/m);
+    expect(text).toMatch(/onnxruntime-node\s+1\.\d+\.\d+/);
+    expect(text).toContain('jupyter data directories');
+  });
+
+  it('sees a kernelspec and labextension placed under JUPYTER_PATH', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-jp-'));
+    fs.mkdirSync(path.join(dir, 'kernels', 'neurostorm'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'kernels', 'neurostorm', 'kernel.json'), '{}');
+    const before = installLocation(dir);
+    expect(before).toMatchObject({ kernelspecInstalled: true, labextensionInstalled: false });
+    const c = capture();
+    c.io.env = { ...process.env, JUPYTER_PATH: dir };
+    expect(await runCli(['doctor', '--json'], c.io)).toBe(0);
+    const report = JSON.parse(c.out.join(''));
+    expect(report.jupyter[0]).toMatchObject({ dataDir: dir, kernelspecInstalled: true, labextensionInstalled: false });
+  });
+});
