@@ -4,5 +4,11 @@
  */
 export * as errors from './errors';
 export { NeuroStormError } from './errors';
+export * as graph from './graph';
+export * as nifti from './nifti';
+export * as data from './data';
 export * as runtime from './runtime';
+export * as models from './models';
 export { packageVersion as version } from './version';
+export * as notebook from './notebook';
+export { display, view, plot } from './notebook';

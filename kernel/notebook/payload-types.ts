@@ -71,7 +71,8 @@ export interface RocCurve {
 export interface Series {
   name: string;
   x: number[];
-  y: number[];
+  /** null marks a gap: JSON cannot carry NaN, so a diverged loss arrives as null and is drawn as a break. */
+  y: (number | null)[];
 }
 
 export type PlotSpec =
@@ -102,8 +103,8 @@ export interface ProgressPayload {
   totalEpochs: number | null;
   elapsedSeconds: number;
   etaSeconds: number | null;
-  /** Latest metric values, e.g. { loss: 0.41, valid_auroc: 0.83 }. */
-  metrics: Record<string, number>;
+  /** Latest metric values, e.g. { loss: 0.41, valid_auroc: 0.83 }; null for a non-finite value (JSON has no NaN). */
+  metrics: Record<string, number | null>;
   message?: string;
 }
 

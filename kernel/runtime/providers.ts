@@ -3,6 +3,8 @@
  * A provider counts as usable only after a one-node model ran on it and gave the right answer,
  * because onnxruntime may list a bundled provider (webgpu) on a machine with no adapter for it.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { modelProtoType, ONNX_DTYPE } from '../graph/onnx-proto';
 
@@ -64,6 +66,29 @@ export async function probeProvider(name: string): Promise<string | null> {
     const human = /(Failed to [^]*|No supported [^]*)$/.exec(first);
     return (human ? human[1] : first).trim();
   }
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library is installed beside its binding (its postinstall
+ * downloads it; CPU-only installs skip it). Probing cuda without it makes onnxruntime print a
+ * "Failed to load library" error line to stderr, which automatic provider choice should not do.
+ */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const root = path.dirname(require.resolve('onnxruntime-node/package.json'));
+    const binDir = path.join(root, 'bin');
+    const stack = [binDir];
+    while (stack.length) {
+      const dir = stack.pop() as string;
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) stack.push(path.join(dir, entry.name));
+        else if (/^(lib)?onnxruntime_providers_cuda\.(so|dll)/.test(entry.name)) return true;
+      }
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }
 
 /** Every provider onnxruntime-node lists, each probed. */

@@ -1,0 +1,72 @@
+/**
+ * Parcellations: label volumes (any NIfTI grid, integer or scaled/float labels) brought onto a
+ * target grid by nearest neighbour through the affines, and their label names.
+ *
+ * Labels are the rounded scaled values (Power-264 stores uint8 * 1.035, so values are not labels
+ * until rounded). A labels.csv whose first row is "Background" is off by one (Harvard-Oxford and
+ * Schaefer from NeuroSTORM): value v has its name in row v + 1.
+ */
+import * as fs from 'fs';
+import { DatasetError } from '../errors';
+import { NiftiImage } from '../nifti/image';
+import { Grid, gridOf, voxelMapping } from './grid';
+
+// Hot loops use module-level aliases: a global lookup per voxel is slow inside vm contexts (jest).
+const { round } = Math;
+const isFinite = Number.isFinite;
+
+export interface LabelMap {
+  grid: Grid;
+  /** Per target voxel (x fastest): index into `labels`, or -1 outside every region. */
+  regionOf: Int32Array;
+  /** Sorted distinct non-zero label values present on the grid. */
+  labels: number[];
+}
+
+/** Resamples a label image onto `grid` (nearest neighbour) and indexes its regions. */
+export function labelMapOnGrid(atlas: NiftiImage, grid: Grid): LabelMap {
+  const src = gridOf(atlas);
+  const values = atlas.data();
+  const [sx, sy, sz] = src.shape;
+  const [nx, ny, nz] = grid.shape;
+  const m = voxelMapping(grid, src);
+  const labelAt = new Int32Array(nx * ny * nz);
+  for (let z = 0, o = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, o++) {
+        const i = round(m[0][0] * x + m[0][1] * y + m[0][2] * z + m[0][3]);
+        const j = round(m[1][0] * x + m[1][1] * y + m[1][2] * z + m[1][3]);
+        const k = round(m[2][0] * x + m[2][1] * y + m[2][2] * z + m[2][3]);
+        if (i < 0 || j < 0 || k < 0 || i >= sx || j >= sy || k >= sz) continue;
+        const v = values[i + sx * (j + sy * k)];
+        labelAt[o] = isFinite(v) ? round(v) : 0;
+      }
+    }
+  }
+  const labels = [...new Set(labelAt)].filter(v => v > 0).sort((a, b) => a - b);
+  const indexOf = new Map(labels.map((l, i) => [l, i]));
+  const regionOf = labelAt.map(v => (v > 0 ? (indexOf.get(v) as number) : -1));
+  return { grid, regionOf, labels };
+}
+
+/** Reads `index,name` rows of a labels.csv into value -> name, fixing the "Background" offset. */
+export function readLabelNames(file: string): Map<number, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DatasetError(`cannot read label names: ${(err as Error).message}`, { file, cause: err });
+  }
+  const rows = text
+    .split(/\r?\n/)
+    .filter(l => l.trim() !== '')
+    .map(l => l.split(','));
+  const body = rows[0][0].trim().toLowerCase() === 'index' ? rows.slice(1) : rows;
+  const offByOne = body.length > 0 && body[0].slice(1).join(',').trim().toLowerCase() === 'background';
+  const names = new Map<number, string>();
+  for (const [index, ...name] of body) {
+    const v = Number(index) - (offByOne ? 1 : 0);
+    if (Number.isInteger(v) && v > 0) names.set(v, name.join(',').trim());
+  }
+  return names;
+}

@@ -1,0 +1,289 @@
+/**
+ * `ns.data.preprocess`: NeuroSTORM volume preprocessing (spec 6.1) into one frame cache per run.
+ *
+ * Per run: onto the MNI 2 mm LAS grid, cropped/padded to 96^3 (spatial.ts) -> temporal resampling
+ * to TR 0.8 s (linear, align_corners=False) -> background (data == 0 in 4D, or a brain mask) ->
+ * negatives to 0 -> z-normalisation over all foreground voxel-frames (unbiased sd) with background
+ * set to the normalised foreground minimum -> int8 (scale = max|x| / 127, round half to even) ->
+ * frame cache. Caches are keyed by the source file's SHA-256 and the options, and reused.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DatasetError } from '../errors';
+import { writeStreamAtomic } from '../io/atomic';
+import { NiftiImage } from '../nifti/image';
+import { read } from '../nifti/read';
+import { BidsDataset, BidsRun, openBids } from './bids';
+import { CACHE_VERSION, CacheHeader, encodeCacheHeader, readCacheHeader } from './frame-cache';
+import { gridOf, MNI_2MM_LAS, MODEL_EDGE } from './grid';
+import { LongWorkOptions, checkAborted } from './progress';
+import { applySpatial, modelToTargetOffset, planSpatial } from './spatial';
+
+const { sqrt, round, floor, min, max, abs } = Math;
+
+/** The official temporal resolution (spec 6.1 step 3). */
+export const TARGET_TR = 0.8;
+
+export interface RunPreprocessOptions {
+  /** Seconds; overrides the header TR (BIDS sidecars win over headers). */
+  tr?: number | null;
+  /** Resample in time to this TR (seconds); null keeps the run's frames. Default 0.8. */
+  targetTr?: number | null;
+  /** A brain mask NIfTI (any grid): background = mask == 0. Default: background = data == 0 (4D). */
+  mask?: string | null;
+}
+
+/** SHA-256 of a file's bytes (the cache key's content part). */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function optionsKey(options: RunPreprocessOptions, maskHash: string | null): string {
+  const key = JSON.stringify({
+    v: CACHE_VERSION,
+    tr: options.tr ?? null,
+    targetTr: options.targetTr === undefined ? TARGET_TR : options.targetTr,
+    mask: maskHash
+  });
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/** Round half to even (torch.round), for the int8 quantisation. */
+function roundHalfEven(y: number): number {
+  let r = round(y);
+  if (r - y === 0.5 && (r & 1) !== 0) r -= 1;
+  return r;
+}
+
+async function maskOnModelGrid(file: string): Promise<Uint8Array> {
+  const image = await read(file);
+  const plan = planSpatial(gridOf(image));
+  const values = new Float32Array(MODEL_EDGE ** 3);
+  applySpatial(plan, image.raw, 0, image.slope, image.inter, values);
+  return Uint8Array.from(values, v => (v === 0 || Number.isNaN(v) ? 1 : 0));
+}
+
+/**
+ * Preprocesses one run into `cacheFile`; returns the cache header. `source` is a path or an image
+ * already in memory (its `file` names it in the header).
+ */
+export async function preprocessRun(
+  source: string | NiftiImage,
+  cacheFile: string,
+  options: RunPreprocessOptions = {}
+): Promise<CacheHeader> {
+  const image = typeof source === 'string' ? await read(source) : source;
+  const name = image.file ?? '<memory>';
+  if (image.shape.length !== 4)
+    throw new DatasetError(`preprocessing needs a 4D run; this one is ${image.shape.join('x')}`, {
+      file: name
+    });
+  const steps: string[] = [];
+  const tr = options.tr ?? image.tr;
+  const targetTr = options.targetTr === undefined ? TARGET_TR : options.targetTr;
+  if (targetTr !== null && (tr === null || !(tr > 0))) {
+    throw new DatasetError('the TR is unknown, so frames cannot be resampled to 0.8 s', {
+      file: name,
+      hint: 'pass tr (seconds) or targetTr: null'
+    });
+  }
+  if (image.trNote) steps.push(`TR: ${image.trNote}`);
+  // Spatial: every source frame onto the row-major 96^3 model grid.
+  const plan = planSpatial(gridOf(image));
+  steps.push(plan.description);
+  const off = MNI_2MM_LAS.shape.map(modelToTargetOffset);
+  steps.push(
+    `crop/pad to 96^3 from ${MNI_2MM_LAS.shape.join('x')}: model voxel i = grid voxel i ${off.map(o => (o >= 0 ? `+ ${o}` : `- ${-o}`)).join(' / ')} (x / y / z); stored row-major [X, Y, Z], X = stored NIfTI i axis`
+  );
+  const volume = MODEL_EDGE ** 3;
+  const sourceFrames = image.shape[3];
+  const frameVoxels = image.shape[0] * image.shape[1] * image.shape[2];
+  const spatial = new Float32Array(sourceFrames * volume);
+  for (let t = 0; t < sourceFrames; t++)
+    applySpatial(
+      plan,
+      image.raw,
+      t * frameVoxels,
+      image.slope,
+      image.inter,
+      spatial.subarray(t * volume, (t + 1) * volume)
+    );
+  // Temporal: output frame i blends source frames i0, i1 (spec 6.1 step 3).
+  const outFrames =
+    targetTr === null ? sourceFrames : max(round((sourceFrames * (tr as number)) / targetTr), 1);
+  const i0 = new Int32Array(outFrames);
+  const i1 = new Int32Array(outFrames);
+  const lambda = new Float64Array(outFrames);
+  for (let i = 0; i < outFrames; i++) {
+    const src = max(0, ((i + 0.5) * sourceFrames) / outFrames - 0.5);
+    i0[i] = min(floor(src), sourceFrames - 1);
+    i1[i] = min(i0[i] + 1, sourceFrames - 1);
+    lambda[i] = src - i0[i];
+  }
+  steps.push(
+    targetTr === null || (outFrames === sourceFrames && lambda.every(l => l === 0))
+      ? `temporal: none (${sourceFrames} frames${tr ? ` at TR ${tr} s` : ''})`
+      : `temporal: ${sourceFrames} frames at TR ${tr} s -> ${outFrames} frames at TR ${targetTr} s (linear, align_corners=False)`
+  );
+  const frameAt = (i: number, out: Float32Array): Float32Array => {
+    const a = spatial.subarray(i0[i] * volume, (i0[i] + 1) * volume);
+    const l = lambda[i];
+    if (l === 0) return a;
+    const b = spatial.subarray(i1[i] * volume, (i1[i] + 1) * volume);
+    for (let v = 0; v < volume; v++) out[v] = a[v] + l * (b[v] - a[v]);
+    return out;
+  };
+  // Background: a mask (3D) or data == 0 (4D), spec 6.1 step 5.
+  const maskBackground = options.mask ? await maskOnModelGrid(options.mask) : null;
+  steps.push(
+    maskBackground
+      ? `background: mask == 0 (${path.basename(options.mask as string)}, trilinear onto the model grid)`
+      : 'background: data == 0 (voxel-wise, 4D)'
+  );
+  // Pass 1: foreground statistics (negatives count as 0, still foreground).
+  const scratch = new Float32Array(volume);
+  let n = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < outFrames; i++) {
+    const f = frameAt(i, scratch);
+    for (let v = 0; v < volume; v++) {
+      let x = f[v];
+      if (maskBackground ? maskBackground[v] === 1 : x === 0) continue;
+      if (x < 0 || x !== x) x = 0;
+      n++;
+      sum += x;
+      sumSq += x * x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  if (n < 2)
+    throw new DatasetError('the run has no foreground voxels (all zero or masked out)', { file: name });
+  const mean = sum / n;
+  const std = sqrt(max(0, (sumSq - n * mean * mean) / (n - 1))) || 1;
+  const background = (lo - mean) / std;
+  const maxAbs = max(abs(hi - mean), abs(lo - mean)) / std;
+  const scale = maxAbs > 0 ? maxAbs / 127 : 1;
+  const qBackground = roundHalfEven(background / scale);
+  steps.push(
+    `z-norm: mean ${mean.toPrecision(6)}, sd ${std.toPrecision(6)} over ${n} foreground voxel-frames; background = ${background.toPrecision(6)}`
+  );
+  steps.push(`int8: scale ${scale.toPrecision(6)} (max |x| / 127), round half to even`);
+  const k = 1 / (std * scale);
+  const sha256 = image.file ? await fileSha256(image.file) : 'memory';
+  const maskHash = options.mask ? await fileSha256(options.mask) : null;
+  const { bytes: headerBytes, header } = encodeCacheHeader({
+    version: CACHE_VERSION,
+    shape: [MODEL_EDGE, MODEL_EDGE, MODEL_EDGE],
+    frames: outFrames,
+    scale,
+    background: qBackground,
+    tr: targetTr ?? tr ?? 0,
+    frameBytes: volume,
+    source: { file: name, sha256, optionsKey: optionsKey(options, maskHash) },
+    stats: { mean, std, foregroundVoxelFrames: n },
+    steps
+  });
+  // Pass 2: quantise frame by frame and stream into the cache.
+  await writeStreamAtomic(cacheFile, async put => {
+    await put(headerBytes);
+    const q = new Int8Array(volume);
+    const qBytes = new Uint8Array(q.buffer);
+    for (let i = 0; i < outFrames; i++) {
+      const f = frameAt(i, scratch);
+      for (let v = 0; v < volume; v++) {
+        let x = f[v];
+        if (maskBackground ? maskBackground[v] === 1 : x === 0) {
+          q[v] = qBackground;
+          continue;
+        }
+        if (x < 0 || x !== x) x = 0;
+        const r = roundHalfEven((x - mean) * k);
+        q[v] = r > 127 ? 127 : r < -127 ? -127 : r;
+      }
+      await put(qBytes);
+    }
+  });
+  return header;
+}
+
+export interface PreprocessOptions extends LongWorkOptions, Omit<RunPreprocessOptions, 'tr' | 'mask'> {
+  /** Where cache files go; default <dataset>/derivatives/neurostorm. */
+  cacheDir?: string;
+  /** Use fMRIPrep's desc-brain_mask next to a run as its background (spec 6.1 step 5). Default true. */
+  useMasks?: boolean;
+  /** Rebuild caches even when a valid one exists. */
+  force?: boolean;
+}
+
+export interface PreprocessedRun {
+  run: BidsRun;
+  cache: string;
+  header: CacheHeader;
+  /** True when a valid cache with the same content hash and options was reused. */
+  reused: boolean;
+}
+
+function cacheName(run: BidsRun): string {
+  return (
+    path
+      .basename(run.file)
+      .replace(/\.nii(\.gz)?$/, '')
+      .replace(/_bold$/, '') + '.nsframes'
+  );
+}
+
+/**
+ * Preprocesses every run of a dataset: `await ns.data.preprocess('cohort')` or a BidsDataset from
+ * openBids. Reuses caches whose source hash and options match.
+ */
+export async function preprocess(
+  dataset: BidsDataset | string,
+  options: PreprocessOptions = {}
+): Promise<{ cacheDir: string; runs: PreprocessedRun[] }> {
+  const ds = typeof dataset === 'string' ? await openBids(dataset) : dataset;
+  const cacheDir = path.resolve(options.cacheDir ?? path.join(ds.root, 'derivatives', 'neurostorm'));
+  const out: PreprocessedRun[] = [];
+  for (const [i, run] of ds.runs.entries()) {
+    checkAborted(options.signal, 'preprocess');
+    const cache = path.join(cacheDir, cacheName(run));
+    const runOptions: RunPreprocessOptions = {
+      tr: run.sidecarTr ?? undefined,
+      targetTr: options.targetTr,
+      mask: options.useMasks === false ? null : run.mask
+    };
+    let reused = false;
+    let header: CacheHeader | null = null;
+    if (!options.force && fs.existsSync(cache)) {
+      try {
+        const existing = await readCacheHeader(cache);
+        const maskHash = runOptions.mask ? await fileSha256(runOptions.mask) : null;
+        if (
+          existing.source.optionsKey === optionsKey(runOptions, maskHash) &&
+          existing.source.sha256 === (await fileSha256(run.file))
+        ) {
+          header = existing;
+          reused = true;
+        }
+      } catch {
+        header = null; // unreadable or stale cache: rebuilt below
+      }
+    }
+    if (!header) header = await preprocessRun(run.file, cache, runOptions);
+    out.push({ run, cache, header, reused });
+    options.onProgress?.({
+      label: 'preprocess',
+      step: i + 1,
+      totalSteps: ds.runs.length,
+      message: `${path.basename(run.file)}${reused ? ' (cached)' : ''}`
+    });
+  }
+  return { cacheDir, runs: out };
+}

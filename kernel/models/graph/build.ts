@@ -1,0 +1,112 @@
+/**
+ * Whole-model graphs from one configuration: backbone (optionally prompt-tuned) with heads, and the
+ * MAE. Each builder declares its inputs (`x`, and `mask` for the MAE), its parameters with official
+ * names, and named outputs (`backbone`, `cls`, `reg`, `emb`, `pred`, `loss`, `window_loss`, taps).
+ */
+import { Graph } from '../../graph/graph';
+import type { DType } from '../../graph/dtype';
+import type { Tensor } from '../../graph/tensor';
+import { cast } from '../../graph/api/math';
+import { assertMaeGeometry, deriveSizes, NeuroStormConfig } from '../config';
+import { backboneShapes, headShapes, maeShapes, ParamShapes } from '../weights/state-dict';
+import type { HeadKind } from '../weights/weight-set';
+import { encoder, patchEmbed } from './backbone';
+import { mambaMixer, Mixer, SCAN_GROUP_ELEMENTS } from './blocks';
+import { head, poolTokens } from './heads';
+import { maeForward } from './mae';
+import { ParamScope } from './params';
+import { Taps } from './taps';
+import { toChannelsFirst } from './window';
+import { attentionMixer } from './attention';
+
+export interface BuildOptions {
+  batch: number;
+  /** Frames of the input (≤ imgSize[3]; default imgSize[3]). */
+  frames?: number;
+  /** Run the TPT prompt tokens (the config must have promptLen > 0). */
+  prompts?: boolean;
+  /** Heads to add as outputs. */
+  heads?: HeadKind[];
+  /** Intermediate outputs to expose (fixture names, e.g. `inter.layers.0`). */
+  taps?: readonly string[];
+  /** Graph dtype (float64 for gradient checks). */
+  dtype?: DType;
+  /** Which parameters are trainable (default all). */
+  trainable?: (name: string) => boolean;
+  /** Scan cache-blocking target (state elements per window group). */
+  scanGroupElements?: number;
+  /** For training steps: leave `loss` undeclared as an output (the step declares it). */
+  lossAsOutput?: boolean;
+}
+
+export interface BuiltGraph {
+  graph: Graph;
+  params: ParamScope;
+  outputs: Record<string, Tensor>;
+}
+
+function mixerFor(cfg: NeuroStormConfig, p: ParamScope, groupElements: number): Mixer {
+  return cfg.arch === 'swift' ? attentionMixer(p) : mambaMixer(p, groupElements);
+}
+
+function allShapes(cfg: NeuroStormConfig, withMae: boolean): ParamShapes {
+  const out = deriveSizes(cfg).outChannels;
+  const shapes = new Map(backboneShapes(cfg));
+  if (withMae) for (const [k, v] of maeShapes(cfg)) shapes.set(k, v);
+  for (const h of cfg.heads) for (const [k, v] of headShapes(h.kind, out, h.numClasses, h.embeddingSize)) shapes.set(`${h.kind}:${k}`, v);
+  return shapes;
+}
+
+/** Head parameters share Lightning names across kinds, so they are declared as `<kind>:<name>`. */
+class HeadScope extends ParamScope {
+  constructor(private readonly inner: ParamScope, private readonly kind: HeadKind) {
+    super(inner.graph, new Map());
+  }
+  override get(name: string): Tensor {
+    return this.inner.get(`${this.kind}:${name}`);
+  }
+}
+
+export function buildBackboneGraph(cfg: NeuroStormConfig, options: BuildOptions): BuiltGraph {
+  const T = options.frames ?? cfg.imgSize[3];
+  const sizes = deriveSizes(cfg, T);
+  const dtype = options.dtype ?? 'float32';
+  const g = new Graph(`${cfg.arch}-backbone`);
+  const p = new ParamScope(g, allShapes(cfg, false), options.trainable, dtype);
+  const x = g.input('x', [options.batch, cfg.inChans, ...cfg.imgSize.slice(0, 3), T], dtype);
+  const taps = new Taps(g, new Set(options.taps ?? []), 'inter.');
+  const mixer = mixerFor(cfg, p, options.scanGroupElements ?? SCAN_GROUP_ELEMENTS);
+  const tokens = patchEmbed(p, cfg, cast(x, dtype));
+  taps.record('patch_embed', toChannelsFirst(tokens));
+  const enc = encoder(p, mixer, sizes, tokens, { prompts: options.prompts === true, taps });
+  const outputs: Record<string, Tensor> = { backbone: g.output('backbone', toChannelsFirst(enc)) };
+  if (options.heads?.length) {
+    const pooled = poolTokens(enc);
+    for (const kind of options.heads) outputs[kind] = g.output(kind, head(new HeadScope(p, kind), kind, pooled));
+  }
+  return { graph: g, params: p, outputs };
+}
+
+export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): BuiltGraph {
+  const T = options.frames ?? cfg.imgSize[3];
+  assertMaeGeometry(cfg, T);
+  const sizes = deriveSizes(cfg, T);
+  const dtype = options.dtype ?? 'float32';
+  const g = new Graph(`${cfg.arch}-mae`);
+  const p = new ParamScope(g, allShapes({ ...cfg, promptLen: 0 }, true), options.trainable, dtype);
+  const x = g.input('x', [options.batch, cfg.inChans, ...cfg.imgSize.slice(0, 3), T], dtype);
+  const units = cfg.mae.spatialMask === 'window' ? sizes.maeNumWindows : sizes.patchGrid.reduce((a, b) => a * b, T);
+  const mask = g.input('mask', [options.batch, units], dtype);
+  const taps = new Taps(g, new Set(options.taps ?? []), 'mae_inter.');
+  const mixer = mixerFor(cfg, p, options.scanGroupElements ?? SCAN_GROUP_ELEMENTS);
+  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps);
+  return {
+    graph: g,
+    params: p,
+    outputs: {
+      pred: g.output('pred', out.pred),
+      loss: options.lossAsOutput === false ? out.loss : g.output('loss', out.loss),
+      window_loss: g.output('window_loss', out.unitLoss)
+    }
+  };
+}

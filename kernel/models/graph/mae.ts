@@ -1,0 +1,80 @@
+/**
+ * NeuroSTORMMAE (spec §3) as an engine graph: patch embedding → masking with a given mask (tokens
+ * replaced, not dropped) → encoder → decoder (PatchExpanding, layers_up, norm_up, decoder_pred) →
+ * masked reconstruction loss against the raw input.
+ */
+import type { Tensor } from '../../graph/tensor';
+import { add, div, mul, sub } from '../../graph/api/math';
+import { mean, sum } from '../../graph/api/reduce';
+import { reshape, transpose } from '../../graph/api/shape';
+import { linear } from '../../graph/api/linalg';
+import { layerNorm } from '../../graph/api/nn';
+import type { DerivedSizes, NeuroStormConfig } from '../config';
+import { encoder, patchEmbed, stageBlocks } from './backbone';
+import type { Mixer } from './blocks';
+import type { ParamScope } from './params';
+import type { Taps } from './taps';
+import { partition, toChannelsFirst, unpartition } from './window';
+
+/** PatchExpanding: Linear(dim → 4·dim), split (p1, p2, p3, c′) with c′ = dim/2 fastest, LayerNorm(dim/2). */
+export function patchExpanding(p: ParamScope, prefix: string, x: Tensor): Tensor {
+  const [B, D, H, W, T, C] = x.shape;
+  const e = reshape(linear(x, p.get(`${prefix}.expand.weight`)), [B, D, H, W, T, 2, 2, 2, C / 2]);
+  const t = reshape(transpose(e, [0, 1, 5, 2, 6, 3, 7, 4, 8]), [B, 2 * D, 2 * H, 2 * W, T, C / 2]);
+  return layerNorm(t, p.get(`${prefix}.norm.weight`), p.get(`${prefix}.norm.bias`));
+}
+
+/** x [B, c, X, Y, Z, T] → patches [B, gx, gy, gz, T, sx·sy·sz·c] in PatchEmbed order (MAE patchify). */
+export function patchify(cfg: NeuroStormConfig, x: Tensor): Tensor {
+  const [B, c, X, Y, Z, T] = x.shape;
+  const [sx, sy, sz] = cfg.patchSize;
+  const r = reshape(x, [B, c, X / sx, sx, Y / sy, sy, Z / sz, sz, T]);
+  return reshape(transpose(r, [0, 2, 4, 6, 8, 3, 5, 7, 1]), [B, X / sx, Y / sy, Z / sz, T, sx * sy * sz * c]);
+}
+
+/** Replaces masked units by mask tokens: window units (window_mask_token) or single tokens (mask_token). */
+export function applyMask(p: ParamScope, cfg: NeuroStormConfig, tokens: Tensor, mask: Tensor): Tensor {
+  const [B, D, H, W, T] = tokens.shape;
+  if (cfg.mae.spatialMask === 'window') {
+    const windows = partition(tokens, cfg.windowSize); // [B·nW, Nw, C]
+    const m = reshape(mask, [windows.shape[0], 1, 1]);
+    const replaced = add(sub(windows, mul(windows, m)), mul(m, p.get('window_mask_token')));
+    return unpartition(replaced, cfg.windowSize, [B, D, H, W, T]);
+  }
+  const m = reshape(mask, [B, D, H, W, T, 1]);
+  return add(sub(tokens, mul(tokens, m)), mul(m, p.get('mask_token')));
+}
+
+export interface MaeOutputs {
+  pred: Tensor;
+  loss: Tensor;
+  unitLoss: Tensor;
+}
+
+/** The MAE forward with a given mask [B, units] (1 = masked), returning pred, loss and per-unit loss. */
+export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps): MaeOutputs {
+  const tokens = applyMask(p, cfg, patchEmbed(p, cfg, x), mask);
+  taps?.record('masked_tokens', toChannelsFirst(tokens));
+  const latent = encoder(p, mixer, sizes, tokens, { prompts: false });
+  taps?.record('latent', toChannelsFirst(latent));
+  let h = patchExpanding(p, 'first_patch_expanding', latent);
+  taps?.record('first_patch_expanding', h);
+  for (const st of sizes.decoder) {
+    h = stageBlocks(p, mixer, h, st, `layers_up.${st.index}`, false);
+    if (st.index < sizes.decoder.length - 1) h = patchExpanding(p, `layers_up.${st.index}.upsample`, h);
+    taps?.record(`layers_up.${st.index}`, toChannelsFirst(h));
+  }
+  const raw = linear(layerNorm(h, p.get('norm_up.weight'), p.get('norm_up.bias')), p.get('decoder_pred.weight'), p.get('decoder_pred.bias'));
+  const [B, c, X, Y, Z, T] = x.shape;
+  const [sx, sy, sz] = cfg.patchSize;
+  const [gx, gy, gz] = sizes.patchGrid;
+  const pred = reshape(transpose(reshape(raw, [B, gx, gy, gz, T, sx, sy, sz, c]), [0, 8, 1, 5, 2, 6, 3, 7, 4]), [B, c, X, Y, Z, T]);
+  const diff = sub(patchify(cfg, x), raw);
+  const tokenErr = mean(mul(diff, diff), [5], true); // [B, gx, gy, gz, T, 1]
+  const unitLoss =
+    cfg.mae.spatialMask === 'window'
+      ? reshape(mean(partition(tokenErr, cfg.windowSize), [1, 2]), [B, mask.shape[1]])
+      : reshape(tokenErr, [B, mask.shape[1]]);
+  const loss = div(sum(mul(unitLoss, mask)), sum(mask));
+  return { pred, loss, unitLoss };
+}

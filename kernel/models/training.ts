@@ -1,0 +1,111 @@
+/**
+ * Training steps for the model family on the engine (spec §5): one graph = forward + loss + backward
+ * + AdamW update, run by the runtime's Trainer. Modes:
+ * - `full`: every parameter the loss reaches is trained (full fine-tuning / MAE pretraining);
+ * - `tpt`: Task-specific Prompt Tuning — only `*.prompt` parameters and the head (spec §5 "TPT").
+ * Losses: binary cls → BCE-with-logits on one logit; multiclass → cross-entropy; reg → MSE on
+ * standardized targets; mae → the masked reconstruction loss with a given mask.
+ */
+import { ConfigError, UsageError } from '../errors';
+import type { DType } from '../graph/dtype';
+import { bceWithLogits, crossEntropy, mseLoss } from '../graph/api/losses';
+import { adamw, Optimizer } from '../graph/optimizers';
+import { buildTrainingStep, TrainingStep } from '../graph/training';
+import type { Tensor } from '../graph/tensor';
+import { ParameterStore } from '../runtime/param-store';
+import { Trainer, StepResult } from '../runtime/trainer';
+import type { HostTensor } from '../runtime/host-tensor';
+import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from './graph/build';
+import type { NeuroStormModel } from './model';
+import { isPromptKey } from './weights/weight-set';
+
+export interface TrainerOptions {
+  task: 'cls' | 'reg' | 'mae';
+  /** `tpt`: prompts + head trainable, backbone frozen; `full`: everything (default). */
+  mode?: 'tpt' | 'full';
+  batch: number;
+  frames?: number;
+  /** Default: AdamW(β 0.9/0.999, eps 1e-8, weight decay 0.01) as the official runs (spec §5). */
+  optimizer?: Optimizer;
+  clipGradNorm?: number;
+  dtype?: DType;
+  /** Scan cache blocking for the training graph (default TRAIN_SCAN_GROUP_ELEMENTS: few, large groups). */
+  scanGroupElements?: number;
+}
+
+/**
+ * Training graphs keep the scan in few large window groups: autodiff multiplies the node count per
+ * group, and backward keeps the activations anyway, so cache blocking buys little there.
+ */
+export const TRAIN_SCAN_GROUP_ELEMENTS = 1 << 24;
+
+/** The trainability rule of a mode (parameter names as declared on the graph; heads as `<kind>:...`). */
+export function trainableFor(mode: 'tpt' | 'full'): (name: string) => boolean {
+  return mode === 'full' ? () => true : name => isPromptKey(name) || /^(cls|reg|emb):/.test(name);
+}
+
+/** Builds the training-step graph of a configuration (no weights needed). */
+export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions): { step: TrainingStep; built: BuiltGraph } {
+  const cfg = model.config;
+  const mode = options.mode ?? 'full';
+  if (mode === 'tpt' && options.task === 'mae') throw new ConfigError('TPT adapts a pretrained backbone to a task head; it does not apply to MAE pretraining');
+  if (mode === 'tpt' && !model.hasPrompts) throw new UsageError('TPT needs prompts', { hint: 'call model.withPrompts(promptLen, seed) first' });
+  const dtype = options.dtype ?? 'float32';
+  const trainable = trainableFor(mode);
+  let built: BuiltGraph;
+  let loss: Tensor;
+  if (options.task === 'mae') {
+    if (!model.weights.mae) throw new UsageError('no MAE weights are loaded');
+    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS });
+    loss = built.outputs.loss;
+  } else {
+    const headCfg = cfg.heads.find(h => h.kind === options.task);
+    if (!headCfg || !model.weights.heads.has(options.task)) throw new UsageError(`no ${options.task} head is loaded`);
+    built = buildBackboneGraph(cfg, { batch: options.batch, frames: options.frames, prompts: model.hasPrompts, heads: [options.task], dtype, trainable, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS });
+    const logits = built.outputs[options.task];
+    const g = built.graph;
+    if (options.task === 'reg') loss = mseLoss(logits, g.input('target', [options.batch, 1], dtype));
+    else if ((headCfg.numClasses ?? 2) === 2) loss = bceWithLogits(logits, g.input('target', [options.batch, 1], dtype));
+    else loss = crossEntropy(logits, g.input('target', [options.batch], 'int64'));
+  }
+  const step = buildTrainingStep({ loss, optimizer: options.optimizer ?? adamw({ weightDecay: 0.01 }), clipGradNorm: options.clipGradNorm });
+  return { step, built };
+}
+
+/** Runs training steps on a model; `commit()` writes the trained values back into the model. */
+export class ModelTrainer {
+  private constructor(
+    private readonly model: NeuroStormModel,
+    readonly trainer: Trainer,
+    readonly task: TrainerOptions['task']
+  ) {}
+
+  static async create(model: NeuroStormModel, options: TrainerOptions): Promise<ModelTrainer> {
+    const { step, built } = buildTrainStep(model, options);
+    const values = model.parameterValues();
+    const dtype = options.dtype ?? 'float32';
+    const entries: [string, HostTensor][] = built.params.names().map(name => {
+      const v = values.get(name);
+      if (!v) throw new UsageError(`parameter "${name}" has no loaded value`);
+      const t = step.graph.paramInfo(name)!.tensor;
+      return [name, { data: dtype === 'float64' ? Float64Array.from(v) : v.slice(), shape: [...t.shape] }];
+    });
+    const trainer = await Trainer.create(step, new ParameterStore(entries), model.sessionOptions);
+    return new ModelTrainer(model, trainer, options.task);
+  }
+
+  /** One step: `x` [B, c, X, Y, Z, T]; `target` (cls/reg) or `mask` (mae) as the second input. */
+  async step(x: HostTensor, second: HostTensor, lr: number): Promise<StepResult> {
+    const feeds: Record<string, HostTensor> = { x, [this.task === 'mae' ? 'mask' : 'target']: second };
+    return this.trainer.step(feeds, lr);
+  }
+
+  /** Copies the trained parameters into the model's weights and drops its cached inference sessions. */
+  commit(): void {
+    for (const t of this.trainer.spec.trained) {
+      const v = this.trainer.store.get(t.param.name);
+      this.model.setParameter(t.param.name, Float32Array.from(v.data as Float32Array | Float64Array));
+    }
+    this.model.invalidate();
+  }
+}

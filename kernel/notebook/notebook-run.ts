@@ -1,0 +1,178 @@
+/**
+ * `neurostorm run NOTEBOOK.ipynb [-p key=value ...] [-o OUT.ipynb]`: executes a notebook headless on
+ * our kernel. Parameters go into a new cell after the cell tagged `parameters` (papermill's
+ * convention; at the top when no cell has the tag). Outputs are saved atomically, also when a cell
+ * fails; then the run stops and reports that cell's traceback.
+ */
+import * as path from 'path';
+import { KernelProtocolError, UsageError } from '../errors';
+import { writeFileAtomic } from '../io/atomic';
+import { KernelClient } from './kernel-client';
+import { launchKernel } from './kernel-launch';
+import {
+  joinSource,
+  Notebook,
+  NotebookCell,
+  OutputCollector,
+  readNotebook,
+  serializeNotebook
+} from './notebook-format';
+import { ErrorContent, JupyterMessage } from './wire';
+
+export type ParameterValue = string | number | boolean | null | unknown[] | Record<string, unknown>;
+
+/**
+ * Parses `key=value` items. A value is JSON when it parses as JSON (numbers, booleans, arrays,
+ * quoted strings), else the raw text. Items without `=` continue the previous value: the flag parser
+ * splits list flags at commas, and this joins `-p ids=[1,2]` back together.
+ */
+export function parseParameters(items: readonly string[]): Record<string, ParameterValue> {
+  const pairs: [string, string][] = [];
+  for (const item of items) {
+    const m = /^([A-Za-z_$][\w$]*)=(.*)$/s.exec(item);
+    if (m) pairs.push([m[1], m[2]]);
+    else if (pairs.length) pairs[pairs.length - 1][1] += ',' + item;
+    else
+      throw new UsageError(`parameter "${item}" is not key=value`, {
+        hint: 'usage: -p name=value (name a TypeScript identifier)'
+      });
+  }
+  const out: Record<string, ParameterValue> = {};
+  for (const [key, raw] of pairs) {
+    try {
+      out[key] = JSON.parse(raw) as ParameterValue;
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+/** The injected cell's source: one `let` per parameter, which overrides the parameters cell's values. */
+export function parametersSource(params: Record<string, ParameterValue>): string {
+  const lines = Object.entries(params).map(([k, v]) => `let ${k} = ${JSON.stringify(v)};`);
+  return ['// Parameters injected by neurostorm run', ...lines].join('\n');
+}
+
+/** Inserts the parameters cell after the cell tagged `parameters` (or first); replaces an earlier injection. */
+export function injectParameters(nb: Notebook, params: Record<string, ParameterValue>): void {
+  nb.cells = nb.cells.filter(c => !(c.metadata.tags ?? []).includes('injected-parameters'));
+  if (Object.keys(params).length === 0) return;
+  const at = nb.cells.findIndex(c => (c.metadata.tags ?? []).includes('parameters'));
+  const cell: NotebookCell = {
+    cell_type: 'code',
+    source: parametersSource(params),
+    metadata: { tags: ['injected-parameters'] },
+    outputs: [],
+    execution_count: null
+  };
+  nb.cells.splice(at + 1, 0, cell);
+}
+
+export interface RunOptions {
+  parameters: Record<string, ParameterValue>;
+  /** Per-cell limit in seconds; 0 for none. A cell over it is interrupted and counts as failed. */
+  timeoutSeconds: number;
+  env?: NodeJS.ProcessEnv;
+  /** Called as each cell starts (index among all cells, and the count of code cells). */
+  onCell?: (index: number, total: number) => void;
+}
+
+export interface RunFailure extends ErrorContent {
+  cellIndex: number;
+}
+
+export interface RunResult {
+  notebook: Notebook;
+  failure: RunFailure | null;
+}
+
+/** Executes every code cell in order on a fresh kernel started in the notebook's folder. */
+export async function runNotebook(input: string, output: string, options: RunOptions): Promise<RunResult> {
+  const nb = readNotebook(input);
+  injectParameters(nb, options.parameters);
+  for (const cell of nb.cells) {
+    if (cell.cell_type === 'code') {
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+  }
+  const kernel = await launchKernel(path.dirname(path.resolve(input)), options.env);
+  const client = new KernelClient(kernel.connection);
+  void kernel.exited.then(code =>
+    client.fail(
+      new KernelProtocolError(`the kernel exited (${code})`, {
+        hint: kernel.log().trim().split('\n').slice(-5).join(' | ')
+      })
+    )
+  );
+  // Ctrl-C: interrupt the running cell (the run then stops there and saves), never orphan the kernel.
+  const onSigint = () => void client.interrupt().catch(() => undefined);
+  const killKernel = () => kernel.process.kill('SIGKILL');
+  process.on('SIGINT', onSigint);
+  process.on('exit', killKernel);
+  let failure: RunFailure | null = null;
+  try {
+    await client.waitReady(60_000);
+    let collector: OutputCollector | null = null;
+    const codeCells = nb.cells.filter(c => c.cell_type === 'code').length;
+    for (const [index, cell] of nb.cells.entries()) {
+      if (cell.cell_type !== 'code') continue;
+      const code = joinSource(cell.source);
+      if (code.trim() === '') continue;
+      options.onCell?.(index, codeCells);
+      const outputs = cell.outputs ?? (cell.outputs = []);
+      collector = collector ? collector.retarget(outputs) : new OutputCollector(outputs);
+      const sink = collector;
+      let timer: NodeJS.Timeout | null = null;
+      if (options.timeoutSeconds > 0)
+        timer = setTimeout(() => void client.interrupt(), options.timeoutSeconds * 1000);
+      let reply: JupyterMessage;
+      try {
+        reply = await client.execute(code, msg => sink.add(msg));
+      } catch (err) {
+        // The kernel died or broke the protocol during this cell: that is this cell's failure.
+        if (!(err instanceof KernelProtocolError)) throw err;
+        const error: ErrorContent = {
+          ename: err.name,
+          evalue: err.message,
+          traceback: [`${err.name}: ${err.message}`]
+        };
+        outputs.push({ output_type: 'error', ...error });
+        failure = { cellIndex: index, ...error };
+        break;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+      const content = reply.content as { status?: string; execution_count?: number } & Partial<ErrorContent>;
+      cell.execution_count = typeof content.execution_count === 'number' ? content.execution_count : null;
+      if (content.status !== 'ok') {
+        failure = {
+          cellIndex: index,
+          ename: content.ename ?? 'Error',
+          evalue: content.evalue ?? `cell ${content.status ?? 'failed'}`,
+          traceback: content.traceback ?? []
+        };
+        break;
+      }
+    }
+    await client.shutdown().catch(() => undefined);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('exit', killKernel);
+    client.close();
+    const stopped = await Promise.race([
+      kernel.exited.then(() => true),
+      new Promise<boolean>(r => setTimeout(() => r(false), 3000).unref())
+    ]);
+    if (!stopped) kernel.process.kill('SIGKILL');
+    await writeFileAtomic(output, serializeNotebook(nb));
+  }
+  return { notebook: nb, failure };
+}
+
+/** Where `run` writes when no -o is given: beside the input, `<name>.run.ipynb`. */
+export function defaultOutputPath(input: string): string {
+  const parsed = path.parse(input);
+  return path.join(parsed.dir, `${parsed.name}.run${parsed.ext || '.ipynb'}`);
+}

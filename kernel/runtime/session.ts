@@ -1,0 +1,216 @@
+/**
+ * onnxruntime-node sessions for graphs: execution-provider choice (cuda -> webgpu -> cpu, or forced
+ * by option or NEUROSTORM_PROVIDER), thread count, a session cache keyed by model content, and
+ * runs with host tensors in and out (validated against the graph's declared inputs).
+ */
+import * as crypto from 'crypto';
+import * as os from 'os';
+import * as ort from 'onnxruntime-node';
+import { RuntimeProviderError, ShapeError } from '../errors';
+import { DType, HostArray } from '../graph/dtype';
+import type { Graph } from '../graph/graph';
+import { SerializeOptions, toModelBytes } from '../graph/serialize';
+import { formatShape } from '../graph/shapes';
+import { checkHost, HostTensor } from './host-tensor';
+import { cudaProviderInstalled, probeProvider, PROVIDER_PREFERENCE, ProviderName } from './providers';
+
+/** Environment variable that forces a provider (cuda, webgpu, cpu or auto). */
+export const PROVIDER_ENV = 'NEUROSTORM_PROVIDER';
+
+export interface SessionOptions {
+  /** Execution provider; default: $NEUROSTORM_PROVIDER, else 'auto' (first usable of cuda, webgpu, cpu). */
+  provider?: ProviderName | 'auto';
+  /** intraOpNumThreads; default: the number of CPUs. */
+  threads?: number;
+  /** Reuse a cached session for identical model bytes and options (default true). */
+  cache?: boolean;
+  /**
+   * Whether idle intra-op threads spin (onnxruntime's default) or sleep. Spinning saves a wake-up per
+   * parallel op on an idle machine; with other processes on the cores it is ruinous (the bench
+   * measured 2-5x slower steps at load 8 on 2 cores; the same trade as OMP_WAIT_POLICY). A notebook
+   * kernel shares its machine, so the default is to sleep; `spin: true` or $NEUROSTORM_SPIN=1 spins.
+   */
+  spin?: boolean;
+  /** onnxruntime graph optimisation level; default 'all', but 'disabled' for graphs holding float64 values. */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/**
+ * float64 graphs exist for exactness (gradient checks), and onnxruntime's optimisers break that:
+ * extended fusions rewrite x·sigmoid(x) into com.microsoft.QuickGelu, which has no double kernel,
+ * and even the basic level changed the float64 erf lowering by 2e-10 (measured against Python's
+ * math.erf; exact with optimisation disabled). So they run unoptimised by default.
+ */
+function defaultOptimization(graph: Graph): 'disabled' | 'all' {
+  const f64 = graph.inputs.some(t => t.dtype === 'float64') || graph.params.some(p => p.tensor.dtype === 'float64') ||
+    graph.nodes.some(n => n.outputs.some(t => t.dtype === 'float64'));
+  return f64 ? 'disabled' : 'all';
+}
+
+/** A value a session takes or returns. */
+export interface TensorSpec {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+const probed = new Map<string, Promise<string | null>>();
+
+function probeOnce(name: string): Promise<string | null> {
+  let p = probed.get(name);
+  if (!p) {
+    p = probeProvider(name);
+    probed.set(name, p);
+  }
+  return p;
+}
+
+/** The provider to use: the request, else $NEUROSTORM_PROVIDER, else the first usable in preference order. */
+export async function resolveProvider(requested?: ProviderName | 'auto'): Promise<ProviderName> {
+  const fromEnv = process.env[PROVIDER_ENV]?.trim().toLowerCase();
+  const want = requested ?? (fromEnv || 'auto');
+  if (want !== 'auto') {
+    if (!(PROVIDER_PREFERENCE as readonly string[]).includes(want)) {
+      throw new RuntimeProviderError(`unknown execution provider "${want}"${requested ? '' : ` (from ${PROVIDER_ENV})`}`, {
+        hint: `use one of ${PROVIDER_PREFERENCE.join(', ')} or auto`
+      });
+    }
+    const reason = await probeOnce(want);
+    if (reason !== null) {
+      throw new RuntimeProviderError(`execution provider "${want}" is not usable here: ${reason}`, { hint: `unset ${PROVIDER_ENV} or choose cpu` });
+    }
+    return want as ProviderName;
+  }
+  const listed = new Set(ort.listSupportedBackends().map(b => b.name));
+  for (const name of PROVIDER_PREFERENCE) {
+    if (name !== 'cpu' && !listed.has(name)) continue;
+    if (name === 'cuda' && !cudaProviderInstalled()) continue;
+    if ((await probeOnce(name)) === null) return name;
+  }
+  throw new RuntimeProviderError('no execution provider could run a probe graph, not even cpu');
+}
+
+/** A compiled graph on one execution provider. */
+export class GraphSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    /** The provider the session runs on (the one that actually ran the probe and was chosen). */
+    readonly provider: ProviderName,
+    readonly threads: number,
+    readonly inputs: readonly TensorSpec[],
+    readonly outputs: readonly TensorSpec[]
+  ) {}
+
+  /** Runs once; `fetch` picks outputs (default all). Feeds are checked against the declared inputs. */
+  async run(feeds: Readonly<Record<string, HostTensor>>, fetch?: readonly string[]): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.inputs) {
+      const t = feeds[spec.name];
+      if (!t) throw new ShapeError(`missing input "${spec.name}" (${spec.dtype}${formatShape(spec.shape)})`);
+      checkHost(t, spec.dtype, spec.shape, `input "${spec.name}"`);
+      ortFeeds[spec.name] = new ort.Tensor(spec.dtype, t.data, spec.shape);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.some(s => s.name === name)) throw new ShapeError(`the graph has no input "${name}" (inputs: ${this.inputs.map(s => s.name).join(', ')})`);
+    }
+    const names = fetch ? [...fetch] : this.outputs.map(o => o.name);
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run(ortFeeds, names);
+    } catch (err) {
+      throw new RuntimeProviderError(`onnxruntime run failed on ${this.provider}: ${(err as Error).message}`, { cause: err });
+    }
+    const out: Record<string, HostTensor> = {};
+    for (const name of names) {
+      const t = results[name] as ort.Tensor;
+      out[name] = { data: t.data as HostArray, shape: [...t.dims] };
+    }
+    return out;
+  }
+
+  /** Frees the native session (cached sessions are released by clearSessionCache). */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const cache = new Map<string, Promise<GraphSession>>();
+
+/** Releases every cached session. */
+export async function clearSessionCache(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const s of all) await (await s).release();
+}
+
+function specsOf(graph: Graph, serialize: SerializeOptions): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
+  const baked = serialize.initializers instanceof Map ? new Set(serialize.initializers.keys()) : new Set(Object.keys(serialize.initializers ?? {}));
+  const spec = (name: string, t: { dtype: DType; shape: readonly number[] }) => ({ name, dtype: t.dtype, shape: [...t.shape] });
+  const inputs = [...graph.inputs.map(t => spec(t.name, t)), ...graph.params.filter(p => !baked.has(p.tensor.name)).map(p => spec(p.tensor.name, p.tensor))];
+  const names = serialize.outputs ?? [...graph.outputs.keys()];
+  const outputs = names.map(n => spec(n, graph.outputs.get(n) as { dtype: DType; shape: readonly number[] }));
+  return { inputs, outputs };
+}
+
+/**
+ * Serialised bytes, memoised per graph while it is unchanged: graphs only grow (nodes, outputs,
+ * inputs and params are appended), so their sizes identify a version. Baked initializers are
+ * never memoised (their values may change between calls).
+ */
+const serialized = new WeakMap<Graph, { version: string; bytes: Uint8Array }>();
+
+function modelBytes(graph: Graph, options: SerializeOptions): Uint8Array {
+  if (options.initializers) return toModelBytes(graph, options);
+  const version = `${graph.nodes.length}:${graph.outputs.size}:${graph.inputs.length}:${graph.params.length}:${(options.outputs ?? []).join('\u0000')}`;
+  const memo = serialized.get(graph);
+  if (memo && memo.version === version) return memo.bytes;
+  const bytes = toModelBytes(graph, options);
+  serialized.set(graph, { version, bytes });
+  return bytes;
+}
+
+/** Compiles a graph (serialised with `serialize`) into a session; cached by model bytes and options. */
+export async function createSession(graph: Graph, options: SessionOptions & SerializeOptions = {}): Promise<GraphSession> {
+  const bytes = modelBytes(graph, options);
+  const { inputs, outputs } = specsOf(graph, options);
+  const provider = await resolveProvider(options.provider);
+  const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const optimization = options.optimization ?? defaultOptimization(graph);
+  const spin = options.spin ?? process.env.NEUROSTORM_SPIN === '1';
+  const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${provider}:${threads}:${optimization}:${spin}`;
+  const make = async () => {
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: optimization,
+        logSeverityLevel: 3,
+        extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } }
+      });
+      return new GraphSession(session, provider, threads, inputs, outputs);
+    } catch (err) {
+      throw new RuntimeProviderError(`onnxruntime could not load graph "${graph.name}" on ${provider}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  if (options.cache === false) return make();
+  let s = cache.get(key);
+  if (!s) {
+    s = make();
+    cache.set(key, s);
+    s.catch(() => cache.delete(key));
+  }
+  return s;
+}
+
+/** One-shot convenience: compile (cached) and run. */
+export async function runGraph(
+  graph: Graph,
+  feeds: Readonly<Record<string, HostTensor>>,
+  options: SessionOptions & SerializeOptions = {}
+): Promise<Record<string, HostTensor>> {
+  return (await createSession(graph, options)).run(feeds);
+}
+
+

@@ -1,0 +1,100 @@
+/** AUROC, Pearson and the linear baselines against scikit-learn / NumPy, spawned from the test. */
+import { spawnSync } from 'child_process';
+import { auroc, pearson, accuracy, fisherZ, averageRanks } from '../../kernel/eval/metrics';
+import { fitLogistic, fitRidge, groupedCrossValidation } from '../../kernel/eval/linear';
+import { Random } from '../../kernel/data/random';
+
+function python(script: string, input: unknown): unknown {
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test('AUROC equals scikit-learn roc_auc_score, ties included', () => {
+  const rng = new Random(1);
+  const cases = Array.from({ length: 20 }, (_, c) => {
+    const n = 10 + c * 7;
+    const labels = Array.from({ length: n }, (_, i) => (i < 3 ? i % 2 : rng.int(2)));
+    // Coarse scores make ties common; some cases carry signal.
+    const scores = labels.map(l => Math.round((rng.normal() + l * (c % 3)) * 2) / 2);
+    return { labels, scores };
+  });
+  const theirs = python(
+    'import json,sys\nfrom sklearn.metrics import roc_auc_score\nprint(json.dumps([roc_auc_score(c["labels"], c["scores"]) for c in json.load(sys.stdin)]))',
+    cases
+  ) as number[];
+  cases.forEach((c, i) => expect(auroc(c.labels, c.scores)).toBeCloseTo(theirs[i], 12));
+  expect(() => auroc([1, 1], [0.2, 0.3])).toThrow(/both classes/);
+});
+
+test('Pearson equals numpy.corrcoef; ranks, accuracy and Fisher z', () => {
+  const rng = new Random(2);
+  const a = Array.from({ length: 50 }, () => rng.normal());
+  const b = a.map(v => 0.6 * v + rng.normal());
+  const r = python(
+    'import json,sys,numpy as np\na,b=json.load(sys.stdin)\nprint(json.dumps(float(np.corrcoef(a,b)[0,1])))',
+    [a, b]
+  ) as number;
+  expect(pearson(a, b)).toBeCloseTo(r, 12);
+  expect(Array.from(averageRanks([3, 1, 3, 2]))).toEqual([3.5, 1, 3.5, 2]);
+  expect(accuracy([1, 0, 1, 1], [1, 1, 1, 0])).toBe(0.5);
+  expect(fisherZ(0.5)).toBeCloseTo(Math.atanh(0.5), 14);
+  expect(Number.isFinite(fisherZ(1))).toBe(true);
+});
+
+test('ridge and logistic regression match scikit-learn on standardised features', () => {
+  const rng = new Random(3);
+  const n = 40;
+  const p = 60;
+  const x = Array.from({ length: n }, () =>
+    Array.from({ length: p }, () => rng.normal() * (1 + rng.uniform()))
+  );
+  const w = Array.from({ length: p }, (_, j) => (j < 5 ? 1 : 0));
+  const y = x.map(row => row.reduce((s, v, j) => s + v * w[j], 0) + 0.5 * rng.normal() + 3);
+  const labels = y.map(v => (v > 3 ? 1 : 0));
+  const lambda = 0.7;
+  const test = x.slice(0, 10).map(row => row.map(v => v + 0.1));
+  const theirs = python(
+    [
+      'import json,sys,numpy as np',
+      'from sklearn.linear_model import Ridge, LogisticRegression',
+      'from sklearn.preprocessing import StandardScaler',
+      'x,y,labels,test,lam=json.load(sys.stdin)',
+      'x=np.array(x); s=StandardScaler().fit(x); xs=s.transform(x); ts=s.transform(np.array(test)); p=x.shape[1]',
+      'r=Ridge(alpha=lam*p).fit(xs,y).predict(ts)',
+      'l=LogisticRegression(C=1/(lam*p),tol=1e-12,max_iter=10000).fit(xs,labels).decision_function(ts)',
+      'print(json.dumps([r.tolist(), l.tolist()]))'
+    ].join('\n'),
+    [x, y, labels, test, lambda]
+  ) as number[][];
+  const ridge = fitRidge(x, y, { lambda }).predict(test);
+  ridge.forEach((v, i) => expect(v).toBeCloseTo(theirs[0][i], 8));
+  const logistic = fitLogistic(x, labels, { lambda }).predict(test);
+  // Our intercept carries a tiny penalty (constant kernel term); agreement to ~1e-2.
+  logistic.forEach((v, i) =>
+    expect(Math.abs(v - theirs[1][i])).toBeLessThan(2e-2 * Math.max(1, Math.abs(theirs[1][i])))
+  );
+});
+
+test('grouped cross-validation never trains on the group it predicts', () => {
+  const rng = new Random(4);
+  // Each group has a private offset in its target that only its own samples reveal.
+  const groups = Array.from({ length: 30 }, (_, i) => `g${i % 10}`);
+  const rows = groups.map(g => [Number(g.slice(1)), rng.normal()]);
+  const targets = groups.map(g => (Number(g.slice(1)) % 2 === 0 ? 100 : -100));
+  const seen: string[][] = [];
+  groupedCrossValidation(
+    rows,
+    targets,
+    groups,
+    (r, t) => {
+      seen.push(r.map(row => `g${row[0]}`));
+      return fitRidge(r, t);
+    },
+    5,
+    new Random(9)
+  );
+  expect(seen).toHaveLength(5);
+  // Each fold's training set lacks exactly two of the ten groups.
+  seen.forEach(groupsInFold => expect(new Set(groupsInFold).size).toBe(8));
+});

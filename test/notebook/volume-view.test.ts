@@ -1,0 +1,134 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { gunzipSync } from 'zlib';
+import { view } from '../../kernel/notebook/volume-view';
+import { downsample } from '../../kernel/notebook/volume-source';
+import { renderMontage, robustWindow } from '../../kernel/notebook/raster/volume-montage';
+import { MIME_BUNDLE } from '../../kernel/notebook/display';
+import { VOLUME_MIME, VolumePayload } from '../../kernel/notebook/payload-types';
+import { createImage } from '../../kernel/nifti';
+import { PayloadError } from '../../kernel/errors';
+import { python } from './python-peer';
+import { SAMPLE_NII } from './kernel-process';
+
+/** nibabel's reading of a NIfTI file: shape, affine, and a few statistics of the data. */
+function nibabel(file: string): { shape: number[]; affine: number[][]; sum: number; first: number[] } {
+  return python(
+    `import json, nibabel as nib, numpy as np; img = nib.load(${JSON.stringify(file)}); d = np.asarray(img.dataobj, dtype=np.float64)
+print(json.dumps({"shape": list(img.shape), "affine": img.affine.tolist(), "sum": float(d.sum()), "first": d.ravel(order="F")[:5].tolist()}))`
+  );
+}
+
+describe('ns.view', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-view-'));
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // A 4D ramp: value = x + 10 y + 100 z + 1000 t on a 6x5x4x3 grid with 2 mm voxels.
+  const shape = [6, 5, 4, 3];
+  const data = new Float32Array(6 * 5 * 4 * 3);
+  for (let t = 0, i = 0; t < 3; t++)
+    for (let z = 0; z < 4; z++)
+      for (let y = 0; y < 5; y++) for (let x = 0; x < 6; x++) data[i++] = x + 10 * y + 100 * z + 1000 * t;
+  const affine = [
+    [2, 0, 0, -6],
+    [0, 2, 0, -5],
+    [0, 0, 2, -4],
+    [0, 0, 0, 1]
+  ];
+  const ramp = createImage({ data, shape, affine, tr: 0.8 });
+
+  it('embeds a small volume as a gzipped NIfTI that nibabel reads back exactly', async () => {
+    const v = await view(ramp, { title: 'ramp', frame: 1, notebookDir: work });
+    const b = v[MIME_BUNDLE]();
+    const payload = b.data[VOLUME_MIME] as VolumePayload;
+    expect(payload).toMatchObject({
+      version: 1,
+      title: 'ramp',
+      shape,
+      tr: 0.8,
+      frame: 1,
+      view: 'multiplanar'
+    });
+    expect(payload.affine).toEqual(affine);
+    const src = payload.layers[0].source;
+    expect(src.kind).toBe('embedded');
+    if (src.kind !== 'embedded') return;
+    const file = path.join(work, 'embedded.nii');
+    fs.writeFileSync(file, gunzipSync(Buffer.from(src.data, 'base64')));
+    const peer = nibabel(file);
+    expect(peer.shape).toEqual(shape);
+    expect(peer.affine).toEqual(affine);
+    expect(peer.sum).toBe(data.reduce((a, b) => a + b, 0));
+    expect(peer.first).toEqual([0, 1, 2, 3, 4]);
+    expect(b.data['text/plain']).toMatch(
+      /^Volume "ramp": 6x5x4x3, TR 0\.8 s, frame 1\n  ramp: embedded \d+ B$/
+    );
+  });
+
+  it('references a large volume by path under the notebook folder, with a downsampled preview', async () => {
+    const v = await view(SAMPLE_NII, { maxEmbeddedBytes: 65536, notebookDir: work });
+    const payload = v[MIME_BUNDLE]().data[VOLUME_MIME] as VolumePayload;
+    const layer = payload.layers[0];
+    expect(layer.source.kind).toBe('path');
+    if (layer.source.kind !== 'path' || !layer.preview)
+      throw new Error('expected a path source with a preview');
+    // The sample lives outside the notebook folder, so a copy is written there and served.
+    const copy = path.join(work, layer.source.path);
+    expect(layer.source.path).toMatch(/^neurostorm-views\/[0-9a-f]{16}\.nii\.gz$/);
+    const original = nibabel(SAMPLE_NII);
+    expect(nibabel(copy)).toEqual(original);
+    expect(layer.preview.bytes).toBeLessThan(65536);
+    const previewFile = path.join(work, 'preview.nii');
+    fs.writeFileSync(previewFile, gunzipSync(Buffer.from(layer.preview.data, 'base64')));
+    const preview = nibabel(previewFile);
+    // 91x109x91 averaged in blocks of 3: 31x37x31, voxels 3x as large, centred on their blocks.
+    expect(preview.shape).toEqual([31, 37, 31]);
+    for (let r = 0; r < 3; r++) {
+      expect(preview.affine[r][r]).toBeCloseTo(original.affine[r][r] * 3, 5);
+      expect(preview.affine[r][3]).toBeCloseTo(original.affine[r][3] + original.affine[r][r], 5);
+    }
+  });
+
+  it('block-averages previews: each preview voxel is the mean of its block', () => {
+    const small = downsample(ramp, 2, 6 * 5 * 4 - 1);
+    expect(small.shape).toEqual([3, 3, 2]);
+    // Block (0..1, 0..1, 0..1) of frame 2: mean of x + 10y + 100z + 2000 = 0.5 + 5 + 50 + 2000.
+    expect(small.data()[0]).toBeCloseTo(2055.5, 4);
+  });
+
+  it('refuses a frame the image does not have', async () => {
+    await expect(view(ramp, { frame: 3 })).rejects.toThrow(PayloadError);
+  });
+
+  it('draws mid-slices through the window, first index to the right, overlays blended on top', () => {
+    // value = x on an 8x8x8 grid; a mask covering x >= 4 at opacity 1 is pure red there.
+    const base = new Float32Array(512).map((_, i) => i % 8);
+    const mask = new Float32Array(512).map((_, i) => (i % 8 >= 4 ? 1 : 0));
+    const canvas = renderMontage({
+      title: 't',
+      shape: [8, 8, 8],
+      zooms: [1, 1, 1],
+      frame: 0,
+      layers: [
+        { data: base, role: 'base', colormap: 'gray', opacity: 1, window: { min: 0, max: 7 } },
+        { data: mask, role: 'mask', colormap: 'red', opacity: 1, window: { min: 0, max: 1 } }
+      ]
+    });
+    // Panels: sagittal (y, z), coronal (x, z), axial (x, y), each 200 px, 4 px apart, below a 20 px title.
+    const at = (x: number, y: number) => Array.from(canvas.pixels.slice((y * canvas.width + x) * 3, (y * canvas.width + x) * 3 + 3));
+    const axialLeft = 4 + 200 + 4 + 200 + 4;
+    expect(at(axialLeft + 5, 120)).toEqual([0, 0, 0]); // x = 0: the window minimum
+    expect(at(axialLeft + 60, 120)).toEqual([73, 73, 73]); // x = 2: 2/7 of the gray ramp
+    expect(at(axialLeft + 195, 120)).toEqual([255, 60, 60]); // x = 7, under the mask
+    // The sagittal panel cuts at x = 4 (mid), which the mask covers.
+    expect(at(100, 120)).toEqual([255, 60, 60]);
+  });
+
+  it('chooses a robust window from percentiles', () => {
+    const values = new Float32Array(1000).map((_, i) => i);
+    values[999] = 1e9;
+    // Nearest-rank percentiles of 1000 sorted values: index floor(0.02 * 999) = 19 and floor(0.98 * 999) = 979.
+    expect(robustWindow(values)).toEqual({ min: 19, max: 979 });
+  });
+});
