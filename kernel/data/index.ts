@@ -32,6 +32,6 @@ export type { SynthOptions, SynthWriteOptions, SynthRunInfo, RegionSeriesRun } f
 export { DEFAULT_EFFECTS, ZERO_EFFECTS } from './synth/network';
 export type { EffectSizes, Participant } from './synth/network';
 export { resolveSynthAssets } from './synth/assets';
-export { Random } from './random';
+export { Random } from '../random';
 export { readTsv, parseTsv } from './tsv';
 export type { DataProgress, LongWorkOptions } from './progress';

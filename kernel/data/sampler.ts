@@ -9,7 +9,7 @@
  */
 import { ShapeError } from '../errors';
 import { CacheHeader, readCacheFrames, readCacheHeader } from './frame-cache';
-import { Random } from './random';
+import { Random } from '../random';
 
 export interface Clip {
   cache: string;

@@ -6,7 +6,7 @@
  * by the fractions with largest-remainder rounding, so every split keeps the strata's proportions.
  */
 import { DatasetError } from '../errors';
-import { Random } from './random';
+import { Random } from '../random';
 
 export interface SplitFractions {
   train: number;

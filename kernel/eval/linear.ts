@@ -5,7 +5,7 @@
  * z-scored with the training mean/sd. Plus subject-grouped k-fold out-of-fold predictions.
  */
 import { ShapeError } from '../errors';
-import { Random } from '../data/random';
+import { Random } from '../random';
 
 /** Rows are samples, each a feature vector of the same length. */
 export type FeatureMatrix = ArrayLike<number>[];

@@ -5,7 +5,7 @@
  * A_log = log(1..16), D = 1, dt_proj.weight U(±r^−½), dt_proj.bias = softplus⁻¹(dt) with dt
  * log-uniform in [1e−3, 0.1] floored at 1e−4. BatchNorm: weight 1, bias 0, running stats 0/1.
  */
-import { createRng, Rng } from '../runtime/random';
+import { createRng, Rng } from '../random';
 import type { NeuroStormConfig } from './config';
 import { backboneShapes, headShapes, maeShapes, ParamShapes } from './weights/state-dict';
 import { assembleWeightSet, HeadKind, ParamMap, WeightSet } from './weights/weight-set';

@@ -3,7 +3,7 @@
  * (a Fisher–Yates shuffle of [0…0, 1…1], as the official np.random.shuffle), from a seeded generator.
  * Units are windows of window_size ('window' spatial mask) or single tokens ('random').
  */
-import type { Rng } from '../runtime/random';
+import type { Rng } from '../random';
 import { assertMaeGeometry, deriveSizes, NeuroStormConfig } from './config';
 import type { ModelTensor } from './model';
 

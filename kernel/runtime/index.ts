@@ -9,5 +9,5 @@ export { ParameterStore, torchDefaultInit } from './param-store';
 export type { ParamInit } from './param-store';
 export { Trainer } from './trainer';
 export type { StepResult } from './trainer';
-export { createRng } from './random';
-export type { Rng } from './random';
+export { createRng } from '../random';
+export type { Rng } from '../random';

@@ -10,7 +10,7 @@ import type { Graph } from '../graph/graph';
 import { formatShape, numel } from '../graph/shapes';
 import type { TrainingStep } from '../graph/training';
 import { hostDType, HostTensor } from './host-tensor';
-import type { Rng } from './random';
+import type { Rng } from '../random';
 import { readSafetensors, SafetensorsDType, StoredTensor, writeSafetensors } from './safetensors';
 
 const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int64: 'I64', bool: 'BOOL' };

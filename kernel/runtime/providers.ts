@@ -96,7 +96,13 @@ export async function listProviders(): Promise<ProviderStatus[]> {
   const listed = ort.listSupportedBackends();
   const out: ProviderStatus[] = [];
   for (const backend of listed) {
-    const reason = backend.bundled || backend.name === 'cuda' ? await probeProvider(backend.name) : 'not bundled';
+    // Probing CUDA without its library makes onnxruntime print a native error to stderr; say why instead.
+    const installed = backend.bundled || (backend.name === 'cuda' && cudaProviderInstalled());
+    const reason = installed
+      ? await probeProvider(backend.name)
+      : backend.name === 'cuda'
+        ? 'CUDA provider library not installed (see README, GPU machines)'
+        : 'not bundled';
     out.push({ name: backend.name, bundled: backend.bundled, usable: reason === null, reason });
   }
   return out;

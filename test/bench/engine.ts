@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as G from '../../kernel/graph';
 import { ParameterStore } from '../../kernel/runtime/param-store';
-import { createRng } from '../../kernel/runtime/random';
+import { createRng } from '../../kernel/random';
 import { Trainer } from '../../kernel/runtime/trainer';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 

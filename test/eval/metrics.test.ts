@@ -2,7 +2,7 @@
 import { spawnSync } from 'child_process';
 import { auroc, pearson, accuracy, fisherZ, averageRanks } from '../../kernel/eval/metrics';
 import { fitLogistic, fitRidge, groupedCrossValidation } from '../../kernel/eval/linear';
-import { Random } from '../../kernel/data/random';
+import { Random } from '../../kernel/random';
 
 function python(script: string, input: unknown): unknown {
   const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });

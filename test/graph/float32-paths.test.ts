@@ -5,7 +5,7 @@
  */
 import * as G from '../../kernel/graph';
 import { runGraph } from '../../kernel/runtime/session';
-import { createRng } from '../../kernel/runtime/random';
+import { createRng } from '../../kernel/random';
 
 interface Case {
   name: string;

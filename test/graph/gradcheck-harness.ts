@@ -5,7 +5,7 @@
  */
 import * as G from '../../kernel/graph';
 import { createSession } from '../../kernel/runtime/session';
-import { createRng } from '../../kernel/runtime/random';
+import { createRng } from '../../kernel/random';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 
 export interface InputSpec {

@@ -1,6 +1,6 @@
 import * as G from '../../kernel/graph';
 import { ParameterStore } from '../../kernel/runtime/param-store';
-import { createRng, Rng } from '../../kernel/runtime/random';
+import { createRng, Rng } from '../../kernel/random';
 import { Trainer } from '../../kernel/runtime/trainer';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 

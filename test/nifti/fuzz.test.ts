@@ -13,7 +13,7 @@ import {
   NiftiTypedArray
 } from '../../kernel/nifti';
 import { NeuroStormError } from '../../kernel/errors';
-import { Random } from '../../kernel/data/random';
+import { Random } from '../../kernel/random';
 
 const AFFINE = [
   [-2, 0, 0, 90],

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createImage, read, write, NiftiTypedArray, NiftiDatatype } from '../../kernel/nifti';
-import { Random } from '../../kernel/data/random';
+import { Random } from '../../kernel/random';
 
 const AFFINE = [
   [-2, 0, 0, 90],

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as G from '../../kernel/graph';
 import { WeightsError } from '../../kernel/errors';
 import { ParameterStore } from '../../kernel/runtime/param-store';
-import { createRng } from '../../kernel/runtime/random';
+import { createRng } from '../../kernel/random';
 import { Trainer } from '../../kernel/runtime/trainer';
 
 function model() {

@@ -17,7 +17,7 @@ import { packageVersion } from '../../version';
 import { LabelMap, labelMapOnGrid } from '../atlas';
 import { MNI_2MM_LAS } from '../grid';
 import { LongWorkOptions, checkAborted } from '../progress';
-import { Random } from '../random';
+import { Random } from '../../random';
 import { resolveSynthAssets } from './assets';
 import {
   DEFAULT_EFFECTS,

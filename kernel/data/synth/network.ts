@@ -11,7 +11,7 @@
  * with all sizes 0 no phenotype is predictable. Task blocks drive two networks; BOLD is the HRF
  * convolution of s, standardised per region.
  */
-import { Random } from '../random';
+import { Random } from '../../random';
 import { canonicalHrf, convolveCausal } from './hrf';
 
 const { sqrt } = Math;

@@ -4,7 +4,7 @@
  * with a spatial gradient, as a head movement gives) and thermal noise; zero outside the brain, as
  * FSL-preprocessed data are. Values are int16 (scl_slope 1).
  */
-import { Random } from '../random';
+import { Random } from '../../random';
 import { LabelMap } from '../atlas';
 import { RegionSignals } from './network';
 

@@ -1,6 +1,7 @@
 /**
- * The seeded generator that every random draw in data code goes through (design.md: "Randomness
- * always comes from a seeded generator passed in explicitly; same seed, same numbers").
+ * THE seeded generator: every random draw (data synthesis, splits, samplers, parameter init, dropout
+ * and MAE masks) goes through it (design.md: "Randomness always comes from a seeded generator passed
+ * in explicitly; same seed, same numbers"). It sits below every layer, like errors.ts.
  *
  * sfc32 (Chris Doty-Humphrey's small fast counting generator): 128-bit state, 32-bit outputs, passes
  * PractRand to large sizes, and is fast in plain JS integer arithmetic. Seeds are hashed with
@@ -94,8 +95,13 @@ export class Random {
   }
 
   /** Uniform in [0, 1). */
-  uniform(): number {
+  next(): number {
     return this.uint32() / 4294967296;
+  }
+
+  /** Uniform in [lo, hi); [0, 1) by default. */
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * (this.uint32() / 4294967296);
   }
 
   /** Uniform integer in [0, n). */
@@ -149,4 +155,12 @@ export class Random {
   fork(label: string | number): Random {
     return new Random((this.key ^ hashLabel(String(label))) >>> 0);
   }
+}
+
+/** The generator's interface as parameter init and masks use it. */
+export type Rng = Random;
+
+/** A generator for `seed` (same seed, same stream). */
+export function createRng(seed: number): Rng {
+  return new Random(seed);
 }
