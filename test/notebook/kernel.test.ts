@@ -225,6 +225,8 @@ describe('the NeuroSTORM kernel', () => {
     }
     expect(outputs.map(o => text(o.text)).join('')).toMatch(/synth: 2 participants, 2 runs written to/);
     expect(outputs.map(o => text(o.text)).join('')).toMatch(/loaded quickstart-model: neurostorm/);
+    // The main job ends with a preprocessed clip through the official-size backbone.
+    expect(outputs.map(o => text(o.text)).join('')).toMatch(/8-frame clip -> backbone output \[1,288,2,2,2,8\]/);
   }, 160_000);
 
   it('uninstalls what install wrote', () => {
