@@ -4,7 +4,8 @@
 import { FlagSchema, ParsedFlags } from './flags';
 import { doctorReport, formatDoctorReport } from './doctor';
 import { INSTALL_COMMAND, RUN_COMMAND, UNINSTALL_COMMAND } from '../notebook/cli-commands';
-import { check, formatCheckReport, synth, SYNTH_DEFAULTS, DataProgress } from '../data';
+import { check, formatCheckReport, synth, SYNTH_DEFAULTS } from '../data';
+import { ProgressEvent } from '../progress';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -75,7 +76,7 @@ export const COMMANDS: CliCommand[] = [
         atlas: flags.atlas as string | undefined,
         mask: flags.mask as string | undefined,
         overwrite: flags.overwrite === true,
-        onProgress: (p: DataProgress) => io.err(`synth ${p.step}/${p.totalSteps} ${p.message ?? ''}`)
+        onProgress: (p: ProgressEvent) => io.err(`synth ${p.step}/${p.totalSteps} ${p.message ?? ''}`)
       });
       io.out(`wrote ${result.runs.length} runs of ${result.participants.length} subjects to ${result.root}`);
       return 0;
@@ -96,7 +97,7 @@ export const COMMANDS: CliCommand[] = [
       }
       const report = await check(positionals[0], {
         mask: flags.mask as string | undefined,
-        onProgress: (p: DataProgress) => io.err(`check ${p.step}/${p.totalSteps} ${p.message ?? ''}`)
+        onProgress: (p: ProgressEvent) => io.err(`check ${p.step}/${p.totalSteps} ${p.message ?? ''}`)
       });
       io.out(flags.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
       return report.summary.fail > 0 ? 1 : 0;

@@ -13,7 +13,7 @@ import { labelMapOnGrid } from './atlas';
 import { BidsDataset, BidsRun, openBids } from './bids';
 import { gridOf, MNI_2MM_LAS, voxelMapping } from './grid';
 import { TARGET_TR } from './preprocess';
-import { LongWorkOptions, checkAborted } from './progress';
+import { LongWorkOptions, checkAborted } from '../progress';
 import { classifyGrid } from './spatial';
 import { resolveSynthAssets } from './synth/assets';
 

@@ -34,4 +34,4 @@ export type { EffectSizes, Participant } from './synth/network';
 export { resolveSynthAssets } from './synth/assets';
 export { Random } from '../random';
 export { readTsv, parseTsv } from './tsv';
-export type { DataProgress, LongWorkOptions } from './progress';
+export type { ProgressEvent, LongWorkOptions } from '../progress';

@@ -17,7 +17,7 @@ import { read } from '../nifti/read';
 import { BidsDataset, BidsRun, openBids } from './bids';
 import { CACHE_VERSION, CacheHeader, encodeCacheHeader, readCacheHeader } from './frame-cache';
 import { gridOf, MNI_2MM_LAS, MODEL_EDGE } from './grid';
-import { LongWorkOptions, checkAborted } from './progress';
+import { LongWorkOptions, checkAborted } from '../progress';
 import { applySpatial, modelToTargetOffset, planSpatial } from './spatial';
 
 const { sqrt, round, floor, min, max, abs } = Math;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'crypto';
 import { AbortedError } from '../errors';
+import type { ProgressEvent } from '../progress';
 import { currentSignal, safePoint } from './abort';
 import { display, hasDisplaySink, updateDisplay } from './display';
 import { PAYLOAD_VERSION, PROGRESS_MIME, ProgressPayload } from './payload-types';
@@ -131,12 +132,6 @@ export class ProgressDisplay {
   }
 }
 
-/** What long API calls report through their `onProgress` option (e.g. ns.data.synth, ns.data.preprocess). */
-export interface WorkProgressEvent {
-  step: number;
-  totalSteps?: number | null;
-  message?: string;
-}
 
 /**
  * Options that connect a long API call to the notebook: the cell's abort signal (interrupts stop
@@ -147,7 +142,7 @@ export interface WorkProgressEvent {
  */
 export function longWork(label: string): {
   signal: AbortSignal;
-  onProgress: (event: WorkProgressEvent) => void;
+  onProgress: (event: ProgressEvent) => void;
   progress: ProgressDisplay;
 } {
   const progress = new ProgressDisplay(label);

@@ -143,8 +143,8 @@ describe('display and progress', () => {
     const controller = new AbortController();
     const work = runWithSignal(controller.signal, () => longWork('preprocess'));
     expect(work.signal).toBe(controller.signal);
-    work.onProgress({ step: 1, totalSteps: 2, message: 'sub-01' });
-    work.onProgress({ step: 2, totalSteps: 2, message: 'sub-02' });
+    work.onProgress({ label: 'preprocess', step: 1, totalSteps: 2, message: 'sub-01' });
+    work.onProgress({ label: 'preprocess', step: 2, totalSteps: 2, message: 'sub-02' });
     const last = shown[shown.length - 1];
     expect(last.kind).toBe('update');
     expect(last.id).toBe(work.progress.displayId);

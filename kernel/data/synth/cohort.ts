@@ -16,7 +16,7 @@ import { write } from '../../nifti/write';
 import { packageVersion } from '../../version';
 import { LabelMap, labelMapOnGrid } from '../atlas';
 import { MNI_2MM_LAS } from '../grid';
-import { LongWorkOptions, checkAborted } from '../progress';
+import { LongWorkOptions, checkAborted } from '../../progress';
 import { Random } from '../../random';
 import { resolveSynthAssets } from './assets';
 import {

@@ -1,11 +1,11 @@
 /**
- * Progress and interruption for long data work (design.md: long work reports typed progress events
- * and checks an abort signal at safe points). The CLI draws bars from these events; the kernel maps
- * them to its progress widget.
+ * THE progress event and abort contract of long work, below every layer like errors.ts (design.md:
+ * long work reports typed progress events and checks an abort signal at safe points). Data, models
+ * and training report these events; the CLI draws bars from them and the kernel its progress widget.
  */
-import { AbortedError } from '../errors';
+import { AbortedError } from './errors';
 
-export interface DataProgress {
+export interface ProgressEvent {
   /** What is running, e.g. "synth" or "preprocess". */
   label: string;
   step: number;
@@ -14,7 +14,7 @@ export interface DataProgress {
 }
 
 export interface LongWorkOptions {
-  onProgress?: (event: DataProgress) => void;
+  onProgress?: (event: ProgressEvent) => void;
   /** Checked between runs/subjects; aborting stops the work with AbortedError. */
   signal?: AbortSignal;
 }
