@@ -4,7 +4,8 @@
 import { FlagSchema, ParsedFlags } from './flags';
 import { doctorReport, formatDoctorReport } from './doctor';
 import { INSTALL_COMMAND, RUN_COMMAND, UNINSTALL_COMMAND } from '../notebook/cli-commands';
-import { check, formatCheckReport, synth, SYNTH_DEFAULTS } from '../data';
+import { check, formatCheckReport, synth } from '../data';
+import { SYNTH_FLAGS, synthOptionsFromFlags } from './synth-flags';
 import { ProgressEvent } from '../progress';
 
 export interface CliIO {
@@ -42,40 +43,10 @@ export const COMMANDS: CliCommand[] = [
     summary: 'write the synthetic BIDS cohort (MNI 2 mm, known sex/age/diagnosis/phenotype effects)',
     usage:
       'neurostorm synth --out DIR [--subjects N] [--sessions N] [--frames N] [--seed S] [--task] [--atlas F --mask F]',
-    flags: {
-      out: { type: 'string', alias: 'o', description: 'output folder (new or empty)', required: true },
-      subjects: { type: 'number', description: 'subjects', default: SYNTH_DEFAULTS.subjects },
-      sessions: { type: 'number', description: 'sessions per subject', default: SYNTH_DEFAULTS.sessions },
-      frames: { type: 'number', description: 'frames per run', default: SYNTH_DEFAULTS.frames },
-      tr: { type: 'number', description: 'repetition time in seconds', default: SYNTH_DEFAULTS.tr },
-      seed: {
-        type: 'number',
-        description: 'random seed (same seed, same dataset)',
-        default: SYNTH_DEFAULTS.seed
-      },
-      effect: {
-        type: 'number',
-        description: 'one size for all effects (sex, age, diagnosis, phenotype, fingerprint); 0 = none'
-      },
-      task: { type: 'boolean', description: 'task blocks (labels in events.tsv) instead of rest' },
-      atlas: { type: 'string', description: 'label atlas NIfTI (default: AAL3 from ../shared/data/real)' },
-      mask: { type: 'string', description: 'MNI brain mask NIfTI (default: from ../shared/data/real)' },
-      overwrite: { type: 'boolean', description: 'write into a non-empty folder' }
-    },
+    flags: { ...SYNTH_FLAGS, out: { ...SYNTH_FLAGS.out, required: true } },
     run: async ({ flags }, io) => {
-      const e = flags.effect as number | undefined;
       const result = await synth({
-        out: flags.out as string,
-        subjects: flags.subjects as number,
-        sessions: flags.sessions as number,
-        frames: flags.frames as number,
-        tr: flags.tr as number,
-        seed: flags.seed as number,
-        effects: e === undefined ? undefined : { sex: e, age: e, diagnosis: e, phenotype: e, fingerprint: e },
-        task: flags.task === true,
-        atlas: flags.atlas as string | undefined,
-        mask: flags.mask as string | undefined,
-        overwrite: flags.overwrite === true,
+        ...synthOptionsFromFlags(flags),
         onProgress: (p: ProgressEvent) => io.err(`synth ${p.step}/${p.totalSteps} ${p.message ?? ''}`)
       });
       io.out(`wrote ${result.runs.length} runs of ${result.participants.length} subjects to ${result.root}`);

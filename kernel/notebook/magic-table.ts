@@ -5,6 +5,7 @@
 import { doctorReport, formatDoctorReport } from '../cli/doctor';
 import { UsageError } from '../errors';
 import { synth } from '../data';
+import { SYNTH_FLAGS, synthOptionsFromFlags } from '../cli/synth-flags';
 import { load } from '../models';
 import { display } from './display';
 import { longWork } from './progress';
@@ -54,24 +55,8 @@ export const MAGIC_VERBS: readonly MagicVerb[] = [
     verb: 'synth',
     summary: 'write the synthetic BIDS cohort (the embedded sample dataset) with ns.data.synth',
     usage:
-      '%neurostorm synth [--out DIR] [--subjects N] [--sessions N] [--frames N] [--tr SECONDS] [--seed N] [--overwrite]',
-    flags: {
-      out: { type: 'string', description: 'folder to write the BIDS dataset into', default: 'synth-cohort' },
-      subjects: { type: 'number', description: 'participants (default 12)' },
-      sessions: { type: 'number', description: 'sessions per participant (default 2)' },
-      frames: { type: 'number', description: 'frames per run (default 48)' },
-      tr: { type: 'number', description: 'repetition time in seconds (default 0.8)' },
-      seed: { type: 'number', description: 'random seed (default 1)' },
-      overwrite: { type: 'boolean', description: 'replace an existing dataset in --out' },
-      atlas: {
-        type: 'string',
-        description: 'label NIfTI on the MNI 2 mm grid the regions come from (default: the shared AAL3)'
-      },
-      mask: {
-        type: 'string',
-        description: 'brain mask NIfTI on the MNI 2 mm grid (default: the shared MNI152 mask)'
-      }
-    },
+      '%neurostorm synth [--out DIR] [--subjects N] [--sessions N] [--frames N] [--tr SECONDS] [--seed N] [--effect E] [--task] [--overwrite]',
+    flags: { ...SYNTH_FLAGS, out: { ...SYNTH_FLAGS.out, default: 'synth-cohort' } },
     takesConfig: true,
     run: async ({ positionals, options, print }) => {
       if (positionals.length)
@@ -79,18 +64,9 @@ export const MAGIC_VERBS: readonly MagicVerb[] = [
           hint: 'usage: %neurostorm synth [--flags]'
         });
       const work = longWork('synth');
-      const num = (k: string) => (options[k] === undefined ? undefined : Number(options[k]));
       try {
         const result = await synth({
-          out: String(options.out),
-          subjects: num('subjects'),
-          sessions: num('sessions'),
-          frames: num('frames'),
-          tr: num('tr'),
-          seed: num('seed'),
-          overwrite: options.overwrite === true,
-          atlas: options.atlas === undefined ? undefined : String(options.atlas),
-          mask: options.mask === undefined ? undefined : String(options.mask),
+          ...synthOptionsFromFlags(options),
           signal: work.signal,
           onProgress: work.onProgress
         });
