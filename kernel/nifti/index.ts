@@ -5,7 +5,7 @@
  *   await ns.nifti.write('copy.nii.gz', img);
  */
 export { read, readHeader, parseNifti, parseNiftiPair, pairPaths } from './read';
-export { write, encodeHeader, encodeData } from './write';
+export { write, encodeHeader, encodeData, encodeNiftiGz } from './write';
 export type { WriteOptions } from './write';
 export {
   NiftiImage,

@@ -159,6 +159,15 @@ function gzipParts(parts: Uint8Array[], options: WriteOptions): Promise<Uint8Arr
   });
 }
 
+/**
+ * `image` as the bytes of a single-file `.nii.gz` (NIfTI-1 unless `options.version` says 2), for
+ * callers that embed or send a volume rather than write it (notebook displays).
+ */
+export function encodeNiftiGz(image: NiftiImage, options: WriteOptions = {}): Promise<Uint8Array> {
+  const header = encodeHeader(image, { ...options, pair: false });
+  return gzipParts([header, encodeData(image, options.littleEndian ?? true)], options);
+}
+
 /** Writes the parts to `path` atomically, gzipped when the name ends in .gz. */
 async function writeParts(path: string, parts: Uint8Array[], options: WriteOptions): Promise<void> {
   if (/\.gz$/i.test(path)) {

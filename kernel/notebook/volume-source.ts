@@ -6,25 +6,19 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { gzipSync } from 'zlib';
-import { createImage, encodeData, encodeHeader, NiftiImage, write as writeNifti } from '../nifti';
+import { createImage, encodeData, NiftiImage, write as writeNifti } from '../nifti';
 import { VolumeSource } from './payload-types';
 
 /** Folder (under the notebook's) for copies of volumes that have no file there; not hidden, so Jupyter serves it. */
 export const VIEWS_DIR = 'neurostorm-views';
 
-/** The image as a single-file NIfTI-1, gzipped. */
-export function gzippedNifti(image: NiftiImage): Buffer {
-  const header = encodeHeader(image, { pair: false, version: 1 });
-  const data = encodeData(image, true);
-  return gzipSync(
-    Buffer.concat([Buffer.from(header), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
-    { level: 6 }
-  );
-}
-
-export function embedded(bytes: Buffer): VolumeSource & { kind: 'embedded' } {
-  return { kind: 'embedded', format: 'nifti-gz-base64', data: bytes.toString('base64'), bytes: bytes.length };
+export function embedded(bytes: Uint8Array): VolumeSource & { kind: 'embedded' } {
+  return {
+    kind: 'embedded',
+    format: 'nifti-gz-base64',
+    data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    bytes: bytes.length
+  };
 }
 
 /**

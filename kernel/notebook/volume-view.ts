@@ -5,13 +5,13 @@
  *   await ns.view('sub-01_bold.nii.gz', { frame: 3, overlays: [{ image: 'mask.nii.gz', role: 'mask' }] })
  */
 import { PayloadError } from '../errors';
-import { NiftiImage, read as readNifti } from '../nifti';
+import { encodeNiftiGz, NiftiImage, read as readNifti } from '../nifti';
 import { Displayable, MIME_BUNDLE } from './display';
 import { LayerRole, PAYLOAD_VERSION, VOLUME_MIME, VolumeLayer, VolumePayload } from './payload-types';
 import { encodePng } from './png';
 import { MontageLayer, renderMontage, robustWindow } from './raster/volume-montage';
 import { displaySettings } from './settings';
-import { downsample, embedded, gzippedNifti, servedPath } from './volume-source';
+import { downsample, embedded, servedPath } from './volume-source';
 import { MimeBundle } from './wire';
 
 export type VolumeInput = NiftiImage | string;
@@ -86,14 +86,14 @@ async function layerFor(
   const rawBytes = image.raw.byteLength;
   // Gzip only what could fit: float data rarely compresses 8x, so larger ones go by path unmeasured.
   if (rawBytes <= budget.left * 8) {
-    const gz = gzippedNifti(image);
+    const gz = await encodeNiftiGz(image);
     if (gz.length <= budget.left) {
       budget.left -= gz.length;
       return { ...base, source: embedded(gz) };
     }
   }
   const served = await servedPath(image, cwd);
-  const preview = embedded(gzippedNifti(downsample(image, frame, PREVIEW_VOXELS)));
+  const preview = embedded(await encodeNiftiGz(downsample(image, frame, PREVIEW_VOXELS)));
   budget.left = Math.max(0, budget.left - preview.bytes);
   return { ...base, source: { kind: 'path', path: served.path, bytes: served.bytes }, preview };
 }
