@@ -5,6 +5,7 @@
  * and nowhere else.
  */
 import { ConfigError } from '../errors';
+import { numel } from '../graph/shapes';
 
 export type Vec4 = [number, number, number, number];
 
@@ -204,7 +205,7 @@ function stageGeometry(cfg: NeuroStormConfig, index: number, channels: number, g
     shift,
     padded,
     windowsPerSample: padded.reduce((a, n, i) => a * (n / window[i]), 1),
-    tokensPerWindow: window.reduce((a, b) => a * b, 1),
+    tokensPerWindow: numel(window),
     depth,
     heads,
     merges,

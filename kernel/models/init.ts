@@ -10,6 +10,7 @@ import type { NeuroStormConfig } from './config';
 import { backboneShapes, headShapes, maeShapes, ParamShapes } from './weights/state-dict';
 import { assembleWeightSet, HeadKind, ParamMap, WeightSet } from './weights/weight-set';
 import { deriveSizes } from './config';
+import { numel } from '../graph/shapes';
 
 function truncNormal(rng: Rng, std: number, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -30,7 +31,7 @@ function uniform(rng: Rng, bound: number, n: number): Float32Array {
 
 /** Initial value of one parameter by its official name. */
 export function initParameter(name: string, shape: readonly number[], shapes: ParamShapes, rng: Rng): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = numel(shape);
   const leaf = name.slice(name.lastIndexOf('.') + 1);
   if (/(pos_embed|time_embed|prompt)$/.test(name)) return truncNormal(rng, 0.02, n);
   if (/mask_token$/.test(name)) return new Float32Array(n);
@@ -53,10 +54,10 @@ export function initParameter(name: string, shape: readonly number[], shapes: Pa
   if (/bn1\.running_mean$/.test(name)) return new Float32Array(n);
   const isNorm = /(norm\d?|norm_up|bn1)\.(weight|bias)$/.test(name) || /\.norm\.(weight|bias)$/.test(name);
   if (isNorm) return new Float32Array(n).fill(leaf === 'weight' ? 1 : 0);
-  if (leaf === 'weight') return uniform(rng, 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1)), n);
+  if (leaf === 'weight') return uniform(rng, 1 / Math.sqrt(numel(shape.slice(1))), n);
   if (leaf === 'bias') {
     const w = shapes.get(name.slice(0, -'bias'.length) + 'weight');
-    const fanIn = w ? w.slice(1).reduce((a, b) => a * b, 1) : 1;
+    const fanIn = w ? numel(w.slice(1)) : 1;
     return uniform(rng, 1 / Math.sqrt(fanIn), n);
   }
   return uniform(rng, 1 / Math.sqrt(shape[shape.length - 1]), n);
@@ -84,6 +85,6 @@ export function initPrompts(config: NeuroStormConfig, promptLen: number, seed: n
   const rng = createRng(seed);
   const shapes = backboneShapes({ ...config, promptLen });
   const out: ParamMap = new Map();
-  for (const [k, shape] of shapes) if (k.endsWith('.prompt')) out.set(k, { shape: [...shape], data: truncNormal(rng, 0.02, shape.reduce((a, b) => a * b, 1)) });
+  for (const [k, shape] of shapes) if (k.endsWith('.prompt')) out.set(k, { shape: [...shape], data: truncNormal(rng, 0.02, numel(shape)) });
   return out;
 }

@@ -13,6 +13,7 @@ import { assembleWeightSet, isPromptKey } from './weights/weight-set';
 import type { HeadKind, ParamMap, WeightSet } from './weights/weight-set';
 import { initPrompts } from './init';
 import { ModelTrainer, TrainerOptions } from './training';
+import { numel } from '../graph/shapes';
 
 /** A host tensor in the official row-major layout. */
 export interface ModelTensor {
@@ -160,7 +161,7 @@ export class NeuroStormModel {
     if (!(x.data instanceof Float32Array)) throw new ShapeError('input data must be a Float32Array');
     const ok = s.length === 6 && s[1] === cfg.inChans && s[2] === cfg.imgSize[0] && s[3] === cfg.imgSize[1] && s[4] === cfg.imgSize[2] && s[5] >= 1 && s[5] <= cfg.imgSize[3] && s[0] >= 1;
     if (!ok) throw new ShapeError(`input must be [B, ${cfg.inChans}, ${cfg.imgSize.slice(0, 3).join(', ')}, T ≤ ${cfg.imgSize[3]}], got [${s.join(', ')}]`);
-    if (x.data.length !== s.reduce((a, b) => a * b, 1)) throw new ShapeError(`input has ${x.data.length} values, shape [${s.join(', ')}] needs ${s.reduce((a, b) => a * b, 1)}`);
+    if (x.data.length !== numel(s)) throw new ShapeError(`input has ${x.data.length} values, shape [${s.join(', ')}] needs ${numel(s)}`);
     deriveSizes(cfg, s[5]);
     return [s[0], s[5]];
   }

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import { WeightsError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import { numel } from '../graph/shapes';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'U16' | 'U32' | 'U64' | 'BOOL';
 
@@ -115,7 +116,7 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
     }
     const [begin, end] = offsets as [number, number];
     const shape = e.shape as number[];
-    const expected = shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[e.dtype];
+    const expected = numel(shape) * ITEM_SIZE[e.dtype];
     if (end < begin || end - begin !== expected) {
       throw fail(`tensor "${name}" ${e.dtype}${JSON.stringify(shape)} needs ${expected} bytes but data_offsets span ${end - begin}`);
     }
@@ -151,11 +152,11 @@ export function encodeSafetensors(
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of entries) {
-    const numel = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== numel) {
-      throw new WeightsError(`tensor "${name}" has ${t.data.length} values but shape ${JSON.stringify(t.shape)} needs ${numel}`);
+    const count = numel(t.shape);
+    if (t.data.length !== count) {
+      throw new WeightsError(`tensor "${name}" has ${t.data.length} values but shape ${JSON.stringify(t.shape)} needs ${count}`);
     }
-    const bytes = numel * ITEM_SIZE[t.dtype];
+    const bytes = count * ITEM_SIZE[t.dtype];
     if (t.data.byteLength !== bytes) {
       throw new WeightsError(`tensor "${name}" is stored as ${dtypeOf(t.data)} but declared ${t.dtype}`);
     }

@@ -12,6 +12,7 @@ import { selectiveScan, ScanOptions } from '../selective-scan';
 import type { ParamScope } from './params';
 import { windowIndexMaps } from './window';
 import type { Taps } from './taps';
+import { numel } from '../../graph/shapes';
 
 /** A token mixer over window sequences [M, L, C] → [M, L, C]; `prefix` names the block. */
 export type Mixer = (seq: Tensor, prefix: string, stage: StageGeometry, shifted: boolean) => Tensor;
@@ -70,7 +71,7 @@ export function windowBlock(p: ParamScope, mixer: Mixer, x: Tensor, stage: Stage
   // Pad (zero row), roll by −shift and partition in one Gather (spec §2.5 steps 2–4).
   const maps = windowIndexMaps(stage.grid, stage.padded, stage.window, shift);
   const g = x.graph;
-  const tokens = stage.grid.reduce((a, b) => a * b, 1);
+  const tokens = numel(stage.grid);
   const padsNeeded = stage.padded.some((n, i) => n !== stage.grid[i]);
   let flat = reshape(y, [B, tokens, Cn]);
   if (padsNeeded) flat = pad(flat, [[0, 0], [0, 1], [0, 0]]);

@@ -5,6 +5,7 @@
 import { WeightsError } from '../../errors';
 import { deriveSizes, NeuroStormConfig } from '../config';
 import type { StoredTensor } from '../../runtime/safetensors';
+import { numel } from '../../graph/shapes';
 
 export type ParamShapes = Map<string, number[]>;
 
@@ -45,7 +46,7 @@ function blockKeys(out: ParamShapes, p: string, C: number, mlpRatio: number, pro
 export function backboneShapes(cfg: NeuroStormConfig): ParamShapes {
   const s = deriveSizes(cfg);
   const out: ParamShapes = new Map();
-  const patchVol = cfg.patchSize.reduce((a, b) => a * b, 1) * cfg.inChans;
+  const patchVol = numel(cfg.patchSize) * cfg.inChans;
   out.set('patch_embed.fc.weight', [cfg.embedDim, patchVol]);
   out.set('patch_embed.fc.bias', [cfg.embedDim]);
   for (const st of s.stages) {
@@ -70,7 +71,7 @@ export function maeShapes(cfg: NeuroStormConfig): ParamShapes {
   const s = deriveSizes(cfg);
   const out: ParamShapes = new Map();
   const C0 = cfg.embedDim;
-  const winVol = cfg.windowSize.reduce((a, b) => a * b, 1);
+  const winVol = numel(cfg.windowSize);
   out.set('mask_token', [C0]);
   out.set('window_mask_token', [winVol, C0]);
   out.set('atlas_mask_token', [C0]);

@@ -10,6 +10,7 @@ import { WeightsError } from '../../errors';
 import type { StoredTensor, TensorData } from '../../runtime/safetensors';
 import { openZip, looksLikeZip } from './zip';
 import { unpickle, PickleValue, PyTuple, StorageRef, TensorRef, PyGlobal, StorageDType } from './pickle';
+import { numel } from '../../graph/shapes';
 
 export interface TorchCheckpoint {
   /** The state dict's tensors with their stored names (e.g. `model.layers.0...`), contiguous. */
@@ -40,16 +41,16 @@ function typedView(dtype: StorageDType, bytes: Uint8Array): TensorData {
 
 /** Copies a strided view of `src` into a contiguous row-major array of the same type. */
 function gather(src: TensorData, offset: number, shape: number[], stride: number[]): TensorData {
-  const numel = shape.reduce((a, b) => a * b, 1);
+  const count = numel(shape);
   const Ctor = src.constructor as new (n: number) => TensorData;
-  const out = new Ctor(numel);
-  const contiguous = shape.every((_, i) => shape[i] === 1 || stride[i] === shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const out = new Ctor(count);
+  const contiguous = shape.every((_, i) => shape[i] === 1 || stride[i] === numel(shape.slice(i + 1)));
   if (contiguous) {
-    (out as Float32Array).set((src as Float32Array).subarray(offset, offset + numel));
+    (out as Float32Array).set((src as Float32Array).subarray(offset, offset + count));
     return out;
   }
   const idx = new Array<number>(shape.length).fill(0);
-  for (let k = 0; k < numel; k++) {
+  for (let k = 0; k < count; k++) {
     let o = offset;
     for (let d = 0; d < shape.length; d++) o += idx[d] * stride[d];
     (out as Float32Array)[k] = (src as Float32Array)[o];
