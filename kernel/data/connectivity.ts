@@ -4,7 +4,6 @@
  * effects exist before any deep model.
  */
 import { ShapeError } from '../errors';
-import { fisherZ } from '../eval/metrics';
 import { NiftiImage } from '../nifti/image';
 import { LabelMap, labelMapOnGrid } from './atlas';
 import { gridOf, sameGrid } from './grid';
@@ -90,6 +89,16 @@ export function correlationMatrix(series: ArrayLike<number>[]): Float64Array {
     }
   }
   return out;
+}
+
+/**
+ * Fisher z = atanh(r), with r clipped to +-(1 - 1e-7) so perfect correlations (a region's own
+ * diagonal, duplicated series) stay finite. Lives with the FC features it transforms; evaluation
+ * imports it from here (data never imports eval, design.md).
+ */
+export function fisherZ(r: number): number {
+  const c = r > 1 - 1e-7 ? 1 - 1e-7 : r < -(1 - 1e-7) ? -(1 - 1e-7) : r;
+  return 0.5 * Math.log((1 + c) / (1 - c));
 }
 
 /** The upper triangle (above the diagonal) of an R x R matrix, Fisher-z transformed: FC features. */

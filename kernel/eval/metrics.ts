@@ -1,6 +1,6 @@
 /**
  * Evaluation metrics on plain arrays: AUROC (Mann-Whitney, ties averaged, as scikit-learn's
- * roc_auc_score), Pearson r, accuracy, and the Fisher z transform used for connectivity.
+ * roc_auc_score), Pearson r, accuracy.
  */
 import { ShapeError } from '../errors';
 
@@ -78,10 +78,4 @@ export function accuracy(truth: Vector, predicted: Vector): number {
   let hits = 0;
   for (let i = 0; i < truth.length; i++) if (truth[i] === predicted[i]) hits++;
   return hits / truth.length;
-}
-
-/** Fisher z = atanh(r), with r clipped to +-(1 - 1e-7) so perfect correlations stay finite. */
-export function fisherZ(r: number): number {
-  const c = r > 1 - 1e-7 ? 1 - 1e-7 : r < -(1 - 1e-7) ? -(1 - 1e-7) : r;
-  return 0.5 * Math.log((1 + c) / (1 - c));
 }

@@ -1,6 +1,7 @@
 /** AUROC, Pearson and the linear baselines against scikit-learn / NumPy, spawned from the test. */
 import { spawnSync } from 'child_process';
-import { auroc, pearson, accuracy, fisherZ, averageRanks } from '../../kernel/eval/metrics';
+import { auroc, pearson, accuracy, averageRanks } from '../../kernel/eval/metrics';
+import { fisherZ } from '../../kernel/data/connectivity';
 import { fitLogistic, fitRidge, groupedCrossValidation } from '../../kernel/eval/linear';
 import { Random } from '../../kernel/random';
 
