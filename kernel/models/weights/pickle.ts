@@ -7,6 +7,13 @@
  * Values: null, boolean, number, bigint (ints beyond 2^53), string, Uint8Array (bytes), arrays
  * (lists), PyTuple, Map (dicts, OrderedDicts), TensorRef (a tensor view onto a storage) and
  * StorageRef (a persistent id `('storage', <class>, key, location, numel)`).
+ *
+ * Budgets: a pickle is a program, and a few hundred bytes of memo references can describe an
+ * exponentially large tree ("billion laughs") or a cycle. The VM itself only ever holds
+ * references, so its work is bounded by a budget proportional to the pickle's size (objects built,
+ * entries copied, memo slots, nesting); consumers that expand values (dict keys here, plain
+ * configuration in torch-file.ts) walk them through a `PickleBudget`, which refuses cycles, depth
+ * and total expansion beyond the same proportion. Every violation is a WeightsError naming the file.
  */
 import { WeightsError } from '../../errors';
 
@@ -76,6 +83,58 @@ export function isAllowedGlobal(name: string): boolean {
   return name in STORAGE_CLASSES || DICT_CLASSES.has(name) || TENSOR_REBUILDERS.has(name);
 }
 
+/** Work units (objects built or copied) a pickle may cost per byte of it, plus a floor for tiny ones. */
+const UNITS_PER_BYTE = 8;
+const UNITS_FLOOR = 4096;
+/** Nesting deeper than this is refused (torch.save itself cannot pickle past Python's ~1000 recursion limit). */
+export const MAX_PICKLE_DEPTH = 256;
+
+/**
+ * Counts work against a limit proportional to a pickle's size and bounds recursive walks over its
+ * values (depth, cycles). One instance per file, shared by the VM and whatever expands its values.
+ */
+export class PickleBudget {
+  private used = 0;
+  readonly limit: number;
+  constructor(
+    readonly pickleBytes: number,
+    private readonly fail: (msg: string) => Error
+  ) {
+    this.limit = pickleBytes * UNITS_PER_BYTE + UNITS_FLOOR;
+  }
+
+  /** Spends `n` units; throws once the total passes the limit. */
+  spend(n: number, what: string): void {
+    this.used += n;
+    if (this.used > this.limit) {
+      throw this.fail(`${what} needs more than ${this.limit} objects for a ${this.pickleBytes}-byte pickle (nested references expanding far beyond the file: a "billion laughs" pickle?)`);
+    }
+  }
+
+  /**
+   * Depth-first expansion of `v`: `build` receives each node and a `recurse` for its children.
+   * Every node visited costs one unit; a container met again on its own path (a cycle) and
+   * nesting past MAX_PICKLE_DEPTH are refused.
+   */
+  expand<R>(v: PickleValue, what: string, build: (x: PickleValue, recurse: (child: PickleValue) => R) => R): R {
+    const onPath = new Set<object>();
+    const visit = (x: PickleValue, depth: number): R => {
+      this.spend(1, what);
+      if (depth > MAX_PICKLE_DEPTH) throw this.fail(`${what} nests deeper than ${MAX_PICKLE_DEPTH} levels`);
+      const container = Array.isArray(x) || x instanceof PyTuple || x instanceof Map;
+      if (!container) return build(x, child => visit(child, depth + 1));
+      if (onPath.has(x as object)) throw this.fail(`${what} contains itself (a reference cycle)`);
+      onPath.add(x as object);
+      try {
+        return build(x, child => visit(child, depth + 1));
+      } finally {
+        onPath.delete(x as object);
+      }
+    };
+    return visit(v, 0);
+  }
+}
+
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
 
@@ -93,8 +152,8 @@ function intList(v: PickleValue, what: string, fail: (m: string) => Error): numb
 
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  // One hex parse (linear), not a shift per byte (quadratic in BigInt width).
+  let v = BigInt('0x' + Buffer.from(bytes).reverse().toString('hex'));
   if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
   return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -103,8 +162,9 @@ function decodeLong(bytes: Uint8Array): number | bigint {
  * Runs the pickle program in `bytes`; `file` names the source in errors. Persistent ids must be
  * torch storage tuples.
  */
-export function unpickle(bytes: Uint8Array, file: string): PickleValue {
+export function unpickle(bytes: Uint8Array, file: string, budget?: PickleBudget): PickleValue {
   const fail = (msg: string) => new WeightsError(`pickle: ${msg}`, { file, hint: 'only plain PyTorch state dicts and Lightning checkpoints can be loaded; convert other files to safetensors' });
+  const cost = budget ?? new PickleBudget(bytes.length, fail);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
@@ -151,11 +211,20 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
   };
   const asKey = (k: PickleValue): PickleKey => {
     if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' || typeof k === 'bigint') return k;
-    if (k instanceof PyTuple) return JSON.stringify(k.items.map(x => (typeof x === 'bigint' ? x.toString() : x)));
+    if (k instanceof PyTuple) {
+      // Tuple keys become their JSON text, expanded under the budget (nested memo references).
+      return cost.expand<string>(k, 'a tuple dict key', (x, recurse) => {
+        if (x instanceof PyTuple) return `[${x.items.map(recurse).join(',')}]`;
+        if (x === null || typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') return JSON.stringify(x);
+        if (typeof x === 'bigint') return JSON.stringify(x.toString());
+        throw fail('unhashable dict key');
+      });
+    }
     throw fail('unhashable dict key');
   };
   const setItems = (target: PickleValue, kv: PickleValue[]) => {
     if (!(target instanceof Map)) throw fail('SETITEM(S) on a non-dict');
+    cost.spend(kv.length, 'SETITEMS');
     for (let i = 0; i + 1 < kv.length; i += 2) target.set(asKey(kv[i]), kv[i + 1]);
   };
   const call = (fn: PickleValue, args: PickleValue): PickleValue => {
@@ -164,6 +233,8 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
     if (!a) throw fail(`${fn.name} called without an argument tuple`);
     if (DICT_CLASSES.has(fn.name)) {
       const m = new Map<PickleKey, PickleValue>();
+      const from = a[0];
+      cost.spend(Array.isArray(from) ? from.length : from instanceof Map ? from.size : 0, `${fn.name}(...)`);
       if (a.length > 0 && Array.isArray(a[0])) {
         for (const pair of a[0]) if (pair instanceof PyTuple && pair.items.length === 2) m.set(asKey(pair.items[0]), pair.items[1]);
       } else if (a.length > 0 && a[0] instanceof Map) for (const [k, v] of a[0]) m.set(k, v);
@@ -222,14 +293,20 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
       case 0x6c: stack.push(popMark()); break; // LIST
       case 0x64: { const items = popMark(); const m = new Map<PickleKey, PickleValue>(); setItems(m, items); stack.push(m); break; } // DICT
       case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) throw fail('APPEND to a non-list'); l.push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); const l = top(); if (!Array.isArray(l)) throw fail('APPENDS to a non-list'); l.push(...items); break; } // APPENDS
-      case 0x90: { const items = popMark(); const l = top(); if (!Array.isArray(l)) throw fail('ADDITEMS to a non-set'); l.push(...items); break; } // ADDITEMS
+      case 0x65: case 0x90: { // APPENDS, ADDITEMS (a loop, not push(...items): spread arguments overflow the call stack)
+        const items = popMark();
+        const l = top();
+        if (!Array.isArray(l)) throw fail(`${op === 0x65 ? 'APPENDS' : 'ADDITEMS'} to a non-list`);
+        cost.spend(items.length, 'APPENDS');
+        for (const item of items) l.push(item);
+        break;
+      }
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x70: memo.set(Number.parseInt(line(), 10), top()); break; // PUT
+      case 0x71: cost.spend(1, 'the memo'); memo.set(u8(), top()); break; // BINPUT
+      case 0x72: cost.spend(1, 'the memo'); memo.set(u32(), top()); break; // LONG_BINPUT
+      case 0x94: cost.spend(1, 'the memo'); memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x70: cost.spend(1, 'the memo'); memo.set(Number.parseInt(line(), 10), top()); break; // PUT
       case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
         const idx = op === 0x68 ? u8() : op === 0x6a ? u32() : Number.parseInt(line(), 10);
         if (!memo.has(idx)) throw fail(`memo ${idx} is unset`);
@@ -243,7 +320,10 @@ export function unpickle(bytes: Uint8Array, file: string): PickleValue {
       case 0x62: { // BUILD: only dict-like state on dicts (AttributeDict) and tensors' empty state is accepted
         const state = pop();
         const obj = top();
-        if (obj instanceof Map && state instanceof Map) for (const [k, v] of state) obj.set(k, v);
+        if (obj instanceof Map && state instanceof Map) {
+          cost.spend(state.size, 'BUILD');
+          for (const [k, v] of state) obj.set(k, v);
+        }
         else if (!(obj instanceof TensorRef)) throw fail('BUILD on an object that is not a dict');
         break;
       }

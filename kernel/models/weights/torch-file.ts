@@ -4,13 +4,17 @@
  * out of its raw little-endian storage `<prefix>/data/<key>` into a contiguous host tensor.
  * Lightning checkpoints (spec §2.9) give `state_dict` and `hyper_parameters`; a bare state dict
  * (`torch.save(model.state_dict())`) gives tensors only.
+ *
+ * Hostile files: every tensor view (offset, sizes, strides) is checked against the size its storage
+ * declares, and the bytes all views would materialise against a budget proportional to the file,
+ * before any storage is read or any tensor allocated; hyper_parameters are expanded under the
+ * pickle's budget (no cycles, no exponential memo trees). Violations are WeightsErrors naming the file.
  */
 import * as fs from 'fs';
 import { WeightsError } from '../../errors';
 import type { StoredTensor, TensorData } from '../../runtime/safetensors';
 import { openZip, looksLikeZip } from './zip';
-import { unpickle, PickleValue, PyTuple, StorageRef, TensorRef, PyGlobal, StorageDType } from './pickle';
-import { numel } from '../../graph/shapes';
+import { unpickle, PickleBudget, PickleValue, PyTuple, StorageRef, TensorRef, PyGlobal, StorageDType } from './pickle';
 
 export interface TorchCheckpoint {
   /** The state dict's tensors with their stored names (e.g. `model.layers.0...`), contiguous. */
@@ -39,12 +43,56 @@ function typedView(dtype: StorageDType, bytes: Uint8Array): TensorData {
   }
 }
 
+/**
+ * Tensors may materialise at most this many bytes per byte of the file (plus a floor): views that
+ * share a storage (tied weights, transposes) stay far below it; stride-0 views claiming gigabytes of
+ * one stored value do not.
+ */
+const MATERIALISE_PER_FILE_BYTE = 4;
+const MATERIALISE_FLOOR = 1 << 20;
+
+interface CheckedView {
+  name: string;
+  ref: TensorRef;
+  count: number;
+}
+
+/**
+ * Checks one view against its storage's declared element count, using integers only (no
+ * allocation): sizes and strides non-negative safe integers of equal rank, offset in range, and the
+ * last element addressed inside the storage.
+ */
+function checkView(name: string, t: TensorRef, fail: (msg: string) => Error): CheckedView {
+  const { shape, stride, offset, storage } = t;
+  const what = `tensor "${name}" (size [${shape.join(', ')}], stride [${stride.join(', ')}], offset ${offset})`;
+  if (shape.length !== stride.length) throw fail(`${what} has ${shape.length} sizes but ${stride.length} strides`);
+  if (shape.length > 32) throw fail(`${what} has ${shape.length} dimensions`);
+  if (shape.some(n => n < 0) || stride.some(n => n < 0) || offset < 0 || storage.numel < 0) {
+    throw fail(`${what} has a negative size, stride, offset or storage size`);
+  }
+  let count = 1;
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) {
+    count *= shape[d];
+    if (shape[d] > 0) last += (shape[d] - 1) * stride[d];
+    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(last)) throw fail(`${what} addresses more elements than can be counted`);
+  }
+  if (count > 0 && last >= storage.numel) {
+    throw fail(`${what} reads element ${last} of a storage of ${storage.numel} elements`);
+  }
+  return { name, ref: t, count };
+}
+
 /** Copies a strided view of `src` into a contiguous row-major array of the same type. */
-function gather(src: TensorData, offset: number, shape: number[], stride: number[]): TensorData {
-  const count = numel(shape);
+function gather(src: TensorData, offset: number, shape: number[], stride: number[], count: number): TensorData {
   const Ctor = src.constructor as new (n: number) => TensorData;
   const out = new Ctor(count);
-  const contiguous = shape.every((_, i) => shape[i] === 1 || stride[i] === numel(shape.slice(i + 1)));
+  let expected = 1;
+  let contiguous = true;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && stride[i] !== expected) contiguous = false;
+    expected *= shape[i];
+  }
   if (contiguous) {
     (out as Float32Array).set((src as Float32Array).subarray(offset, offset + count));
     return out;
@@ -62,19 +110,22 @@ function gather(src: TensorData, offset: number, shape: number[], stride: number
   return out;
 }
 
-function toPlain(v: PickleValue, file: string): PlainValue {
-  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map(x => toPlain(x, file));
-  if (v instanceof PyTuple) return v.items.map(x => toPlain(x, file));
-  if (v instanceof Map) {
-    const o: { [k: string]: PlainValue } = {};
-    for (const [k, x] of v) o[String(k)] = toPlain(x, file);
-    return o;
-  }
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
-  if (v instanceof PyGlobal) return v.name;
-  return null; // tensors inside hyper_parameters are not configuration
+/** Plain JSON-like data, expanded under the pickle's budget (cycles and memo bombs are refused). */
+function toPlain(v: PickleValue, budget: PickleBudget): PlainValue {
+  return budget.expand<PlainValue>(v, 'hyper_parameters', (x, recurse) => {
+    if (x === null || typeof x === 'boolean' || typeof x === 'number' || typeof x === 'string') return x;
+    if (typeof x === 'bigint') return Number(x);
+    if (Array.isArray(x)) return x.map(recurse);
+    if (x instanceof PyTuple) return x.items.map(recurse);
+    if (x instanceof Map) {
+      const o: { [k: string]: PlainValue } = {};
+      for (const [k, item] of x) o[String(k)] = recurse(item);
+      return o;
+    }
+    if (x instanceof Uint8Array) return Buffer.from(x).toString('latin1');
+    if (x instanceof PyGlobal) return x.name;
+    return null; // tensors inside hyper_parameters are not configuration
+  });
 }
 
 export async function readTorchFile(file: string): Promise<TorchCheckpoint> {
@@ -95,40 +146,56 @@ export function parseTorchFile(bytes: Uint8Array, file: string): TorchCheckpoint
   const pkl = [...zip.entries.keys()].find(n => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (!pkl) throw new WeightsError('archive has no data.pkl', { file, hint: 'this zip is not a torch.save checkpoint' });
   const prefix = pkl.slice(0, -'data.pkl'.length);
-  const root = unpickle(zip.read(pkl), file);
-  const storages = new Map<string, TensorData>();
-  const storage = (ref: StorageRef): TensorData => {
-    let data = storages.get(ref.key);
-    if (!data) {
-      const raw = zip.read(`${prefix}data/${ref.key}`);
-      if (raw.length !== ref.numel * ITEM[ref.dtype]) {
-        throw new WeightsError(`storage ${ref.key} has ${raw.length} bytes, expected ${ref.numel} × ${ITEM[ref.dtype]}`, { file });
-      }
-      data = typedView(ref.dtype, raw);
-      storages.set(ref.key, data);
-    }
-    return data;
-  };
-  const materialize = (name: string, t: TensorRef): StoredTensor => {
-    const src = storage(t.storage);
-    let last = t.offset;
-    for (let d = 0; d < t.shape.length; d++) last += (t.shape[d] - 1) * t.stride[d];
-    if (t.shape.some(n => n === 0)) last = t.offset - 1;
-    if (t.offset < 0 || last >= src.length) throw new WeightsError(`tensor "${name}" reads past its storage (${src.length} elements)`, { file });
-    return { dtype: t.storage.dtype, shape: t.shape, data: gather(src, t.offset, t.shape, t.stride) };
-  };
-
+  const fail = (msg: string) => new WeightsError(msg, { file, hint: 'the checkpoint is damaged or was not written by torch.save; re-export it' });
+  const pickleBytes = zip.read(pkl);
+  const budget = new PickleBudget(pickleBytes.length, fail);
+  const root = unpickle(pickleBytes, file, budget);
   if (!(root instanceof Map)) throw new WeightsError('checkpoint root is not a dict', { file });
   const topLevelKeys = [...root.keys()].map(String);
   const sd = root.get('state_dict');
   const stateDict = sd instanceof Map ? sd : root;
-  const tensors = new Map<string, StoredTensor>();
+
+  // Every view and storage claim is checked before any storage is read or tensor allocated.
+  const views: CheckedView[] = [];
+  const storageBytes = new Map<string, number>();
   for (const [k, v] of stateDict) {
-    if (v instanceof TensorRef) tensors.set(String(k), materialize(String(k), v));
+    if (!(v instanceof TensorRef)) continue;
+    const view = checkView(String(k), v, fail);
+    const { key, numel, dtype } = v.storage;
+    const entry = zip.entries.get(`${prefix}data/${key}`);
+    if (!entry) throw fail(`tensor "${view.name}" refers to storage ${key}, which the archive lacks`);
+    const declared = numel * ITEM[dtype];
+    if (entry.size !== declared) throw fail(`storage ${key} holds ${entry.size} bytes, but the pickle declares ${numel} × ${ITEM[dtype]}`);
+    const seen = storageBytes.get(key);
+    if (seen !== undefined && seen !== declared) throw fail(`storage ${key} is declared with two different sizes`);
+    storageBytes.set(key, declared);
+    views.push(view);
   }
-  if (tensors.size === 0) throw new WeightsError(`no tensors found (top-level keys: ${topLevelKeys.join(', ')})`, { file, hint: 'expected a Lightning checkpoint with state_dict or a saved state_dict' });
+  if (views.length === 0) throw new WeightsError(`no tensors found (top-level keys: ${topLevelKeys.join(', ')})`, { file, hint: 'expected a Lightning checkpoint with state_dict or a saved state_dict' });
+  const limit = MATERIALISE_PER_FILE_BYTE * bytes.length + MATERIALISE_FLOOR;
+  let total = 0;
+  for (const v of views) {
+    total += v.count * ITEM[v.ref.storage.dtype];
+    if (total > limit) {
+      throw fail(`the tensors would materialise more than ${limit} bytes from a ${bytes.length}-byte file (tensor "${v.name}" of [${v.ref.shape.join(', ')}] elements; stride-0 views of a tiny storage?)`);
+    }
+  }
+
+  const storages = new Map<string, TensorData>();
+  const storage = (ref: StorageRef): TensorData => {
+    let data = storages.get(ref.key);
+    if (!data) {
+      data = typedView(ref.dtype, zip.read(`${prefix}data/${ref.key}`));
+      storages.set(ref.key, data);
+    }
+    return data;
+  };
+  const tensors = new Map<string, StoredTensor>();
+  for (const { name, ref, count } of views) {
+    tensors.set(name, { dtype: ref.storage.dtype, shape: ref.shape, data: gather(storage(ref.storage), ref.offset, ref.shape, ref.stride, count) });
+  }
   const hp = root.get('hyper_parameters');
-  const hyperParameters = hp instanceof Map ? (toPlain(hp, file) as Record<string, unknown>) : null;
+  const hyperParameters = hp instanceof Map ? (toPlain(hp, budget) as Record<string, unknown>) : null;
   return { tensors, hyperParameters, topLevelKeys };
 }
 
