@@ -7,7 +7,7 @@
  * markup, so they also render outputs of untrusted notebooks.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME } from '../kernel/notebook/payload-types';
+import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME } from '../kernel/notebook/display/payload-types';
 import { PlotRenderer } from './plot/renderer';
 import { ProgressRenderer } from './progress/renderer';
 import { RENDERERS_PLUGIN_ID, SettingsStore } from './settings';

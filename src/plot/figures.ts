@@ -3,7 +3,7 @@
  * traces, axis titles and escaping are tested in Node; the renderer only hands the figure to plotly.
  * Every payload string passes through escapePlotText.
  */
-import type { PlotPayload, PlotSpec } from '../../kernel/notebook/payload-types';
+import type { PlotPayload, PlotSpec } from '../../kernel/notebook/display/payload-types';
 import type { Layout, LayoutAxis } from 'plotly.js-dist-min';
 import type { Figure, PlotTheme, Trace } from './figure-types';
 

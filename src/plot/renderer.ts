@@ -8,7 +8,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import type { Config } from 'plotly.js-dist-min';
-import { PLOT_MIME, type PlotPayload } from '../../kernel/notebook/payload-types';
+import { PLOT_MIME, type PlotPayload } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
 import type { SettingsStore } from '../settings';
 import { validatePayload } from '../validate/payloads';

@@ -2,7 +2,7 @@
  * Text of the progress bar: step, epoch, elapsed time, ETA and the latest metrics. Pure: tested in
  * Node; the renderer only places these strings.
  */
-import type { ProgressPayload } from '../../kernel/notebook/payload-types';
+import type { ProgressPayload } from '../../kernel/notebook/display/payload-types';
 
 /** Seconds as `h:mm:ss` or `m:ss`. */
 export function formatDuration(seconds: number): string {

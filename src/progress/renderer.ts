@@ -5,7 +5,7 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { PROGRESS_MIME } from '../../kernel/notebook/payload-types';
+import { PROGRESS_MIME } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
 import { validatePayload } from '../validate/payloads';
 import { fractionDone, metricParts, progressParts } from './format';

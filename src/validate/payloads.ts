@@ -1,5 +1,5 @@
 /**
- * Schemas of the three display payloads (kernel/notebook/payload-types.ts is the contract) plus the
+ * Schemas of the three display payloads (kernel/notebook/display/payload-types.ts is the contract) plus the
  * cross-field rules the types cannot say: a confusion matrix is N x N for N labels, curves have
  * matching lengths, the first volume layer is the base image, the shown frame exists.
  */
@@ -17,7 +17,7 @@ import {
   type VolumeLayer,
   type VolumePayload,
   type VolumeSource
-} from '../../kernel/notebook/payload-types';
+} from '../../kernel/notebook/display/payload-types';
 import { arr, bool, check, literal, nullable, num, obj, record, refine, str, tagged, type Schema } from './schema';
 
 /** Longest title or label kept; longer text is a builder bug, not something to lay out. */

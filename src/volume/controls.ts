@@ -3,7 +3,7 @@
  * opacity of each overlay, the time slider with play, and the crosshair readout. Every text comes
  * from the payload and is set with textContent (issue 8: no payload text becomes markup).
  */
-import type { VolumeLayer, VolumePayload } from '../../kernel/notebook/payload-types';
+import type { VolumeLayer, VolumePayload } from '../../kernel/notebook/display/payload-types';
 
 /** What the controls ask the viewer to do. */
 export interface ControlActions {

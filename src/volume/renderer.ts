@@ -6,7 +6,7 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { VOLUME_MIME, type VolumePayload } from '../../kernel/notebook/payload-types';
+import { VOLUME_MIME, type VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
 import type { SettingsStore } from '../settings';
 import { validatePayload } from '../validate/payloads';

@@ -3,7 +3,7 @@
  * server's files endpoint, resolved relative to the notebook by JupyterLab's URL resolver.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import type { VolumeSource } from '../../kernel/notebook/payload-types';
+import type { VolumeSource } from '../../kernel/notebook/display/payload-types';
 
 /** A layer's bytes could not be obtained; the message says which file and why. */
 export class VolumeSourceError extends Error {

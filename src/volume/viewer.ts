@@ -4,7 +4,7 @@
  * is the only one that talks to niivue.
  */
 import { Niivue, NVImage, SHOW_RENDER, MULTIPLANAR_TYPE, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
-import type { VolumeLayer, VolumePayload } from '../../kernel/notebook/payload-types';
+import type { VolumeLayer, VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { labelColormap } from './readout';
 
 /**

@@ -10,10 +10,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { MIME_BUNDLE } from '../../kernel/notebook/display';
-import { plot } from '../../kernel/notebook/plot-view';
-import { progressBundle } from '../../kernel/notebook/progress';
-import { view } from '../../kernel/notebook/volume-view';
+import { MIME_BUNDLE } from '../../kernel/notebook/display/display';
+import { plot } from '../../kernel/notebook/display/plot-view';
+import { progressBundle } from '../../kernel/notebook/display/progress';
+import { view } from '../../kernel/notebook/display/volume-view';
 import { aal3Labels, FILES, plotPayloads, progressPayload, REAL_DATA } from './fixtures/payloads';
 import { buildLabApp } from './lab-app/bundle';
 import { notebookJson } from './lab-app/notebooks';
@@ -44,7 +44,7 @@ if (!settingsPluginBuilt) console.warn('SKIPPING the settings end-to-end check: 
 
 function assertBuilt(): void {
   const load = builtExtension()?.jupyterlab?._build?.load;
-  if (!load || !fs.existsSync(CLI) || !fs.existsSync(path.join(LIB_DIR, 'kernel/notebook/kernel-main.js'))) {
+  if (!load || !fs.existsSync(CLI) || !fs.existsSync(path.join(LIB_DIR, 'kernel/notebook/kernel/kernel-main.js'))) {
     throw new Error(`the end-to-end test needs the built package (labextension/ and ${CLI}, with the kernel): run \`npm run build\` first`);
   }
 }

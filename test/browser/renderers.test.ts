@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME, type VolumePayload } from '../../kernel/notebook/payload-types';
+import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME, type VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { read } from '../../kernel/nifti';
 import { aal3Labels, atlasVolume, FILES, functionalVolume, pathVolume, plotPayloads, progressPayload, REAL_DATA, synthVolume } from './fixtures/payloads';
 import { buildHarness } from './harness/bundle';

@@ -1,14 +1,14 @@
-import { plot, plotSummary, validatePlotSpec } from '../../kernel/notebook/plot-view';
-import { rasterizePlot } from '../../kernel/notebook/raster/plot-raster';
-import { Axes, niceTicks, formatTick } from '../../kernel/notebook/raster/axes';
-import { Canvas } from '../../kernel/notebook/raster/canvas';
-import { categorical } from '../../kernel/notebook/raster/colormap';
-import { MIME_BUNDLE, setDisplaySink, display } from '../../kernel/notebook/display';
-import { ProgressDisplay, track, progressText, longWork } from '../../kernel/notebook/progress';
-import { runWithSignal, currentSignal, safePoint } from '../../kernel/notebook/abort';
-import { PLOT_MIME, PROGRESS_MIME, PlotSpec, ProgressPayload } from '../../kernel/notebook/payload-types';
+import { plot, plotSummary, validatePlotSpec } from '../../kernel/notebook/display/plot-view';
+import { rasterizePlot } from '../../kernel/notebook/display/raster/plot-raster';
+import { Axes, niceTicks, formatTick } from '../../kernel/notebook/display/raster/axes';
+import { Canvas } from '../../kernel/notebook/display/raster/canvas';
+import { categorical } from '../../kernel/notebook/display/raster/colormap';
+import { MIME_BUNDLE, setDisplaySink, display } from '../../kernel/notebook/display/display';
+import { ProgressDisplay, track, progressText, longWork } from '../../kernel/notebook/display/progress';
+import { runWithSignal, currentSignal, safePoint } from '../../kernel/notebook/kernel/abort';
+import { PLOT_MIME, PROGRESS_MIME, PlotSpec, ProgressPayload } from '../../kernel/notebook/display/payload-types';
 import { AbortedError, PayloadError } from '../../kernel/errors';
-import { MimeBundle } from '../../kernel/notebook/wire';
+import { MimeBundle } from '../../kernel/notebook/kernel/wire';
 
 function pixel(c: Canvas, x: number, y: number): number[] {
   const i = (Math.round(y) * c.width + Math.round(x)) * 3;

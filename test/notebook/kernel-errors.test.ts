@@ -1,5 +1,5 @@
-import { errorContent, bundleOf } from '../../kernel/notebook/kernel-handler';
-import { MIME_BUNDLE } from '../../kernel/notebook/display';
+import { errorContent, bundleOf } from '../../kernel/notebook/kernel/kernel-handler';
+import { MIME_BUNDLE } from '../../kernel/notebook/display/display';
 import { AbortedError, UsageError, ShapeError } from '../../kernel/errors';
 
 describe('how the kernel reports a failed cell (ename / evalue / traceback)', () => {

@@ -24,7 +24,7 @@ export const SAMPLE_NII = path.resolve(
 );
 
 export function requireBuild(): void {
-  if (!fs.existsSync(path.join(LIB, 'kernel', 'notebook', 'kernel-main.js'))) {
+  if (!fs.existsSync(path.join(LIB, 'kernel', 'notebook', 'kernel', 'kernel-main.js'))) {
     throw new Error(
       `compiled kernel not found under ${LIB}: run \`npm run build\` (npm test does) or set NEUROSTORM_TEST_LIB`
     );

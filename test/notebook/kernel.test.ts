@@ -12,7 +12,7 @@ import {
   VOLUME_MIME,
   VolumePayload,
   ProgressPayload
-} from '../../kernel/notebook/payload-types';
+} from '../../kernel/notebook/display/payload-types';
 import {
   cli,
   CellSpec,

@@ -7,9 +7,9 @@ import {
   prepareCell,
   rewriteMagics,
   magicBeforeCursor
-} from '../../kernel/notebook/cell-rewrite';
+} from '../../kernel/notebook/kernel/cell-rewrite';
 import { UsageError } from '../../kernel/errors';
-import { expandShorthandProperties } from '../../kernel/notebook/shorthand-fix';
+import { expandShorthandProperties } from '../../kernel/notebook/kernel/shorthand-fix';
 
 /** A verb that returns what it was called with, to see parsing and merging. */
 const echo: MagicVerb = {

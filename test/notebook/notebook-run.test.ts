@@ -3,16 +3,16 @@ import {
   parametersSource,
   parseParameters,
   defaultOutputPath
-} from '../../kernel/notebook/notebook-run';
+} from '../../kernel/notebook/run/notebook-run';
 import {
   CellOutput,
   Notebook,
   OutputCollector,
   serializeNotebook,
   splitLines
-} from '../../kernel/notebook/notebook-format';
-import { JupyterMessage } from '../../kernel/notebook/wire';
-import { newHeader } from '../../kernel/notebook/wire-codec';
+} from '../../kernel/notebook/run/notebook-format';
+import { JupyterMessage } from '../../kernel/notebook/kernel/wire';
+import { newHeader } from '../../kernel/notebook/kernel/wire-codec';
 import { UsageError } from '../../kernel/errors';
 
 function msg(type: string, content: Record<string, unknown>): JupyterMessage {

@@ -7,7 +7,7 @@ import {
   mountIntoTypeScript,
   routePackageRequire,
   TsSys
-} from '../../kernel/notebook/package-mounts';
+} from '../../kernel/notebook/kernel/package-mounts';
 
 describe('resolving "neurostorm-lab" from any notebook folder', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-mounts-'));

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { crc32, encodePng } from '../../kernel/notebook/png';
+import { crc32, encodePng } from '../../kernel/notebook/display/png';
 import { PayloadError } from '../../kernel/errors';
 import { python } from './python-peer';
 

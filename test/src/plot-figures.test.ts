@@ -1,4 +1,4 @@
-import type { PlotPayload } from '../../kernel/notebook/payload-types';
+import type { PlotPayload } from '../../kernel/notebook/display/payload-types';
 import { buildFigure } from '../../src/plot/figures';
 import { escapePlotText } from '../../src/plot/text';
 import { plotTheme, resolveThemeMode } from '../../src/plot/theme';

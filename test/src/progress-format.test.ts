@@ -1,4 +1,4 @@
-import type { ProgressPayload } from '../../kernel/notebook/payload-types';
+import type { ProgressPayload } from '../../kernel/notebook/display/payload-types';
 import { formatDuration, formatMetric, fractionDone, metricParts, progressParts } from '../../src/progress/format';
 
 const base: ProgressPayload = {

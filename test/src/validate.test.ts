@@ -1,4 +1,4 @@
-import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME, type PlotPayload, type ProgressPayload, type VolumePayload } from '../../kernel/notebook/payload-types';
+import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME, type PlotPayload, type ProgressPayload, type VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { PayloadValidationError } from '../../src/validate/schema';
 import { validatePayload } from '../../src/validate/payloads';
 

@@ -6,8 +6,8 @@
  * last expression, and `display(value)` sends it as `display_data` from anywhere in a cell.
  * Outside a kernel there is no sink and `display` is a typed error, never a silent no-op.
  */
-import { PayloadError } from '../errors';
-import { MimeBundle } from './wire';
+import { PayloadError } from '../../errors';
+import { MimeBundle } from '../kernel/wire';
 
 /** Symbol.for, so a bundle made by another copy of this module is still recognised. */
 export const MIME_BUNDLE = Symbol.for('neurostorm-lab.mimeBundle');

@@ -2,12 +2,12 @@
  * `ns.plot(spec, options)`: a plot as a displayable bundle — the plot payload for the JupyterLab
  * renderer (plotly), a PNG drawn from the same data, and a one-line text summary.
  */
-import { PayloadError } from '../errors';
+import { PayloadError } from '../../errors';
 import { MIME_BUNDLE, Displayable } from './display';
 import { PAYLOAD_VERSION, PLOT_MIME, PlotPayload, PlotSpec } from './payload-types';
 import { encodePng } from './png';
 import { rasterizePlot } from './raster/plot-raster';
-import { MimeBundle } from './wire';
+import { MimeBundle } from '../kernel/wire';
 
 function sameLength(
   what: string,

@@ -3,7 +3,7 @@
  * one IDAT compressed with Node's zlib. Enough for the `image/png` fallbacks of our displays.
  */
 import { deflateSync } from 'zlib';
-import { PayloadError } from '../errors';
+import { PayloadError } from '../../errors';
 
 /** An RGB(A) pixel buffer, rows top to bottom, channels interleaved. */
 export interface RasterImage {

@@ -5,15 +5,15 @@
  * between items and the display ends as "interrupted".
  */
 import { randomBytes } from 'crypto';
-import { AbortedError } from '../errors';
-import type { ProgressEvent } from '../progress';
-import { currentSignal, safePoint } from './abort';
+import { AbortedError } from '../../errors';
+import type { ProgressEvent } from '../../progress';
+import { currentSignal, safePoint } from '../kernel/abort';
 import { display, hasDisplaySink, updateDisplay } from './display';
 import { PAYLOAD_VERSION, PROGRESS_MIME, ProgressPayload } from './payload-types';
 import { encodePng } from './png';
 import { BLACK, Canvas, LIGHT_GREY, WHITE } from './raster/canvas';
 import { categorical } from './raster/colormap';
-import { MimeBundle } from './wire';
+import { MimeBundle } from '../kernel/wire';
 
 /** Updates closer together than this are merged (the frontend redraws at most ~5 times a second). */
 const MIN_UPDATE_MS = 200;

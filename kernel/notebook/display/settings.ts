@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../errors';
-import { packageRoot } from '../version';
+import { ConfigError } from '../../errors';
+import { packageRoot } from '../../version';
 
 export interface DisplaySettings {
   /** Volumes whose gzipped NIfTI is larger are referenced by path, with a downsampled preview. */

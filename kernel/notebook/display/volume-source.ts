@@ -6,7 +6,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createImage, encodeData, NiftiImage, write as writeNifti } from '../nifti';
+import { createImage, encodeData, NiftiImage, write as writeNifti } from '../../nifti';
 import { VolumeSource } from './payload-types';
 
 /** Folder (under the notebook's) for copies of volumes that have no file there; not hidden, so Jupyter serves it. */

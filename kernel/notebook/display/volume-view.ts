@@ -4,15 +4,15 @@
  *
  *   await ns.view('sub-01_bold.nii.gz', { frame: 3, overlays: [{ image: 'mask.nii.gz', role: 'mask' }] })
  */
-import { PayloadError } from '../errors';
-import { encodeNiftiGz, NiftiImage, read as readNifti } from '../nifti';
+import { PayloadError } from '../../errors';
+import { encodeNiftiGz, NiftiImage, read as readNifti } from '../../nifti';
 import { Displayable, MIME_BUNDLE } from './display';
 import { LayerRole, PAYLOAD_VERSION, VOLUME_MIME, VolumeLayer, VolumePayload } from './payload-types';
 import { encodePng } from './png';
 import { MontageLayer, renderMontage, robustWindow } from './raster/volume-montage';
 import { displaySettings } from './settings';
 import { downsample, embedded, servedPath } from './volume-source';
-import { MimeBundle } from './wire';
+import { MimeBundle } from '../kernel/wire';
 
 export type VolumeInput = NiftiImage | string;
 

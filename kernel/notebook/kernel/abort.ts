@@ -7,7 +7,7 @@
  * Outside the kernel `currentSignal()` is a signal that never fires.
  */
 import { AsyncLocalStorage } from 'async_hooks';
-import { AbortedError } from '../errors';
+import { AbortedError } from '../../errors';
 
 const cellSignal = new AsyncLocalStorage<AbortSignal>();
 const neverAborted = new AbortController().signal;

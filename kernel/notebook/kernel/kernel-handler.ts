@@ -11,12 +11,12 @@ import * as util from 'util';
 import type { Executor, ConsoleInterface } from 'tslab/dist/executor';
 import { isCompleteCode } from 'tslab/dist/converter';
 import { printQuickInfo } from 'tslab/dist/inspect';
-import { AbortedError, NeuroStormError, UsageError } from '../errors';
+import { AbortedError, NeuroStormError, UsageError } from '../../errors';
 import { runWithSignal } from './abort';
-import { isDisplayable, MIME_BUNDLE, setDisplaySink } from './display';
-import { completeMagic } from './magic';
-import { magicHelp } from './magic-help';
-import { MAGIC_VERBS } from './magic-table';
+import { isDisplayable, MIME_BUNDLE, setDisplaySink } from '../display/display';
+import { completeMagic } from '../magic/run-magic';
+import { magicHelp } from '../magic/help';
+import { MAGIC_VERBS } from '../magic-table';
 import { blankMagics, magicBeforeCursor, prepareCell, rewriteMagics } from './cell-rewrite';
 import {
   CompleteRequest,

@@ -10,17 +10,17 @@ import { createConverter, Converter } from 'tslab/dist/converter';
 import { createExecutor } from 'tslab/dist/executor';
 import * as tslabJupyter from 'tslab/dist/jupyter';
 import type * as TS from '@tslab/typescript-for-tslab';
-import { UsageError } from '../errors';
+import { UsageError } from '../../errors';
 import { prepareCell } from './cell-rewrite';
 import { expandShorthandProperties } from './shorthand-fix';
 import { KernelHandler } from './kernel-handler';
 import { NeuroStormServer } from './kernel-server';
 import { kernelMounts, mountIntoTypeScript, routePackageRequire, TsSys } from './package-mounts';
 import { DisplayContent } from './wire';
-import { display as showBundle, updateDisplay } from './display';
+import { display as showBundle, updateDisplay } from '../display/display';
 
 /** The compiled public API this kernel serves to cells as "neurostorm-lab". */
-const API_ENTRY = path.join(__dirname, '..', 'index.js');
+const API_ENTRY = path.join(__dirname, '..', '..', 'index.js');
 
 function parseArgs(argv: readonly string[]): string {
   const i = argv.indexOf('--config-path');
@@ -72,7 +72,7 @@ export function startKernel(configPath: string): void {
   const ts = tslabTypeScript();
   mountIntoTypeScript(
     ts.sys as unknown as TsSys,
-    kernelMounts(cwd, API_ENTRY, [tslabDir, path.join(__dirname, '..')])
+    kernelMounts(cwd, API_ENTRY, [tslabDir, path.join(__dirname, '..', '..')])
   );
 
   let browser: Converter | null = null;

@@ -11,8 +11,8 @@
 import { ZmqServer } from 'tslab/dist/jupyter';
 import { versions as tslabVersions } from 'tslab/dist/public';
 import type * as zmq from 'zeromq';
-import { KernelProtocolError } from '../errors';
-import { packageVersion } from '../version';
+import { KernelProtocolError } from '../../errors';
+import { packageVersion } from '../../version';
 import { KernelHandler, OutputMessage } from './kernel-handler';
 import { decodeMessage, encodeMessage, MessageSigner, newHeader } from './wire-codec';
 import {

@@ -4,7 +4,7 @@
  * (messaging.html, "The Wire Protocol"). Used by the kernel and by `neurostorm run`'s client.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
-import { KernelProtocolError } from '../errors';
+import { KernelProtocolError } from '../../errors';
 import { JupyterMessage, MessageHeader, PROTOCOL_VERSION } from './wire';
 
 const DELIMITER = Buffer.from('<IDS|MSG>');

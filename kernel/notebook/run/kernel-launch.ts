@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../io/atomic';
-import { kernelEntry } from './install';
-import { ConnectionInfo } from './wire';
+import { writeFileAtomic } from '../../io/atomic';
+import { kernelEntry } from '../../verbs/jupyter/install';
+import { ConnectionInfo } from '../kernel/wire';
 
 /** A port the OS says is free now (the kernel binds it a moment later, as jupyter_client does). */
 function freePort(ip: string): Promise<number> {

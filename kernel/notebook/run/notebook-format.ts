@@ -5,8 +5,8 @@
  * when the next output arrives).
  */
 import * as fs from 'fs';
-import { ConfigError } from '../errors';
-import { ErrorContent, JupyterMessage, MimeData } from './wire';
+import { ConfigError } from '../../errors';
+import { ErrorContent, JupyterMessage, MimeData } from '../kernel/wire';
 
 export type MultilineString = string | string[];
 

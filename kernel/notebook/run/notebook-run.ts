@@ -5,8 +5,8 @@
  * fails; then the run stops and reports that cell's traceback.
  */
 import * as path from 'path';
-import { KernelProtocolError, UsageError } from '../errors';
-import { writeFileAtomic } from '../io/atomic';
+import { KernelProtocolError, UsageError } from '../../errors';
+import { writeFileAtomic } from '../../io/atomic';
 import { KernelClient } from './kernel-client';
 import { launchKernel } from './kernel-launch';
 import {
@@ -17,7 +17,7 @@ import {
   readNotebook,
   serializeNotebook
 } from './notebook-format';
-import { ErrorContent, JupyterMessage } from './wire';
+import { ErrorContent, JupyterMessage } from '../kernel/wire';
 
 export type ParameterValue = string | number | boolean | null | unknown[] | Record<string, unknown>;
 
