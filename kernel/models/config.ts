@@ -124,6 +124,22 @@ export function demoConfig(overrides: Partial<NeuroStormConfig> = {}): NeuroStor
   });
 }
 
+/**
+ * The CPU configuration (`--config cpu`): the official architecture (4 stages, Mamba mixer, 4⁴
+ * windows, 6³ patches, MAE decoder) at a size that trains on 2 cores in minutes: 4 mm input
+ * (48³, the 96³ cache average-pooled 2×), 20 frames, embed 12, one block per stage. Not an official
+ * configuration; official weights do not load into it (different sizes).
+ */
+export function cpuConfig(overrides: Partial<NeuroStormConfig> = {}): NeuroStormConfig {
+  return officialConfig({
+    imgSize: [48, 48, 48, 20],
+    embedDim: 12,
+    depths: [1, 1, 1, 1],
+    numHeads: [3, 6, 12, 24],
+    ...overrides
+  });
+}
+
 function isIntVec(v: unknown, n: number): v is number[] {
   return Array.isArray(v) && v.length === n && v.every(x => Number.isSafeInteger(x) && x > 0);
 }

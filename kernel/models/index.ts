@@ -13,7 +13,7 @@ import { exportOnnx, saveModel, ExportOptions } from './save';
 
 export { NeuroStormModel } from './model';
 export type { ModelTensor, ForwardOptions, MaeResult } from './model';
-export { officialConfig, demoConfig, validateConfig, deriveSizes, clampWindow } from './config';
+export { officialConfig, demoConfig, cpuConfig, validateConfig, deriveSizes, clampWindow } from './config';
 export type { NeuroStormConfig, HeadConfig, MaeConfig, StageGeometry, DerivedSizes, Vec4 } from './config';
 export { configToJson, configFromJson, configFromHyperParameters } from './config-json';
 export type { OfficialConfigJson } from './config-json';
@@ -22,8 +22,6 @@ export { randomMaeMask, maeMaskUnits } from './mae-mask';
 export { loadWeights } from './weights/load';
 export type { LoadOptions } from './weights/load';
 export type { WeightSet, HeadKind } from './weights/weight-set';
-export { ModelTrainer, buildTrainStep, trainableFor } from './training';
-export type { TrainerOptions } from './training';
 export type { ExportOptions } from './save';
 export { selectiveScan, linearRecurrence, LOG_DECAY_FLOOR } from './selective-scan';
 

@@ -1,7 +1,7 @@
 /**
  * The model object `ns.models.load(...)` returns: weights with official names plus graph-backed
  * methods — backbone (official channels-first output), heads, prompt-tuned forward, MAE loss with a
- * given mask — and training-step builders for TPT and full fine-tuning (./training.ts).
+ * given mask. Training steps live in kernel/train (a model does not train itself).
  * Graphs are built per (purpose, batch, frames) and their sessions cached with the weights baked in.
  */
 import { ShapeError, UsageError } from '../errors';
@@ -12,7 +12,6 @@ import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from './graph/build';
 import { assembleWeightSet, isPromptKey } from './weights/weight-set';
 import type { HeadKind, ParamMap, WeightSet } from './weights/weight-set';
 import { initPrompts } from './init';
-import { ModelTrainer, TrainerOptions } from './training';
 import { numel } from '../graph/shapes';
 
 /** A host tensor in the official row-major layout. */
@@ -138,11 +137,6 @@ export class NeuroStormModel {
     const heads = new Map([...this.weights.heads].map(([kind, m]) => [kind, new Map([...m].map(([k, v]) => [k, { shape: [...v.shape], data: v.data.slice() }]))]));
     const ws = assembleWeightSet({ ...this.config, promptLen }, backbone, this.weights.mae, heads, this.weights.source);
     return new NeuroStormModel(ws, this.sessionOptions);
-  }
-
-  /** A training-step runner: TPT (prompts + head) or full fine-tuning / MAE pretraining (./training.ts). */
-  trainer(options: TrainerOptions): Promise<ModelTrainer> {
-    return ModelTrainer.create(this, options);
   }
 
   /** Drops cached sessions (after the weights changed, e.g. a training step). */

@@ -1,8 +1,11 @@
 /**
- * Training steps for the model family on the engine (spec §5): one graph = forward + loss + backward
- * + AdamW update, run by the runtime's Trainer. Modes:
+ * `ns.train.trainer(model, { task, mode, batch })`: single training steps for the model family on
+ * the engine (spec §5): one graph = forward + loss + backward + AdamW update, run by the runtime's
+ * Trainer. It lives in train/, not models/: a model does not train itself (design.md layering).
+ * Modes:
  * - `full`: every parameter the loss reaches is trained (full fine-tuning / MAE pretraining);
- * - `tpt`: Task-specific Prompt Tuning — only `*.prompt` parameters and the head (spec §5 "TPT").
+ * - `tpt`: Task-specific Prompt Tuning — only `*.prompt` parameters and the head (spec §5 "TPT");
+ * - `probe`: the head only (linear probe on a frozen backbone; not an official mode).
  * Losses: binary cls → BCE-with-logits on one logit; multiclass → cross-entropy; reg → MSE on
  * standardized targets; mae → the masked reconstruction loss with a given mask.
  */
@@ -15,14 +18,16 @@ import type { Tensor } from '../graph/tensor';
 import { ParameterStore } from '../runtime/param-store';
 import { Trainer, StepResult } from '../runtime/trainer';
 import type { HostTensor } from '../runtime/host-tensor';
-import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from './graph/build';
-import type { NeuroStormModel } from './model';
-import { isPromptKey } from './weights/weight-set';
+import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from '../models/graph/build';
+import type { NeuroStormModel } from '../models/model';
+import { isPromptKey } from '../models/weights/weight-set';
+
+export type TrainMode = 'tpt' | 'full' | 'probe';
 
 export interface TrainerOptions {
   task: 'cls' | 'reg' | 'mae';
-  /** `tpt`: prompts + head trainable, backbone frozen; `full`: everything (default). */
-  mode?: 'tpt' | 'full';
+  /** `tpt`: prompts + head trainable, backbone frozen; `probe`: head only; `full`: everything (default). */
+  mode?: TrainMode;
   batch: number;
   frames?: number;
   /** Default: AdamW(β 0.9/0.999, eps 1e-8, weight decay 0.01) as the official runs (spec §5). */
@@ -40,15 +45,17 @@ export interface TrainerOptions {
 export const TRAIN_SCAN_GROUP_ELEMENTS = 1 << 24;
 
 /** The trainability rule of a mode (parameter names as declared on the graph; heads as `<kind>:...`). */
-export function trainableFor(mode: 'tpt' | 'full'): (name: string) => boolean {
-  return mode === 'full' ? () => true : name => isPromptKey(name) || /^(cls|reg|emb):/.test(name);
+export function trainableFor(mode: TrainMode): (name: string) => boolean {
+  const isHead = (name: string) => /^(cls|reg|emb):/.test(name);
+  if (mode === 'probe') return isHead;
+  return mode === 'full' ? () => true : name => isPromptKey(name) || isHead(name);
 }
 
 /** Builds the training-step graph of a configuration (no weights needed). */
 export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions): { step: TrainingStep; built: BuiltGraph } {
   const cfg = model.config;
   const mode = options.mode ?? 'full';
-  if (mode === 'tpt' && options.task === 'mae') throw new ConfigError('TPT adapts a pretrained backbone to a task head; it does not apply to MAE pretraining');
+  if (mode !== 'full' && options.task === 'mae') throw new ConfigError(`${mode} adapts a pretrained backbone to a task head; MAE pretraining trains mode "full"`);
   if (mode === 'tpt' && !model.hasPrompts) throw new UsageError('TPT needs prompts', { hint: 'call model.withPrompts(promptLen, seed) first' });
   const dtype = options.dtype ?? 'float32';
   const trainable = trainableFor(mode);
@@ -108,4 +115,37 @@ export class ModelTrainer {
     }
     this.model.invalidate();
   }
+
+  /** Optimizer steps taken (restored by loadOptimizerState). */
+  get stepCount(): number {
+    return this.trainer.store.step;
+  }
+
+  /** Trained and total parameter element counts (the "fraction of trainable parameters"). */
+  parameterCounts(): { trainable: number; total: number } {
+    const size = (name: string) => this.trainer.store.get(name).data.length;
+    const trainable = this.trainer.spec.trained.reduce((a, t) => a + size(t.param.name), 0);
+    const total = this.trainer.spec.graph.params.reduce((a, p) => a + size(p.tensor.name), 0);
+    return { trainable, total };
+  }
+
+  /** Writes the optimizer moments and the step count (safetensors, atomic). */
+  async saveOptimizerState(file: string): Promise<void> {
+    const names = this.trainer.spec.trained.flatMap(t => t.state.map(s => s.input.name));
+    const store = new ParameterStore(names.map(n => [n, this.trainer.store.get(n)] as [string, HostTensor]));
+    store.step = this.trainer.store.step;
+    await store.save(file, { kind: 'neurostorm-optimizer-state' });
+  }
+
+  /** Restores what saveOptimizerState wrote (checked against this step's graph: names, shapes, completeness). */
+  async loadOptimizerState(file: string): Promise<void> {
+    const saved = await ParameterStore.load(file, { step: this.trainer.spec });
+    for (const t of this.trainer.spec.trained) for (const s of t.state) this.trainer.store.set(s.input.name, saved.get(s.input.name));
+    this.trainer.store.step = saved.step;
+  }
+}
+
+/** `ns.train.trainer(model, { task, mode, batch })`: a single-step runner with `.step(x, target, lr)` and `.commit()`. */
+export function trainer(model: NeuroStormModel, options: TrainerOptions): Promise<ModelTrainer> {
+  return ModelTrainer.create(model, options);
 }

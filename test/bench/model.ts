@@ -17,6 +17,7 @@ import * as models from '../../kernel/models';
 import { Graph } from '../../kernel/graph/graph';
 import { createSession } from '../../kernel/runtime/session';
 import { selectiveScan } from '../../kernel/models/selective-scan';
+import { trainer as modelTrainer } from '../../kernel/train/trainer';
 
 type ConfigName = 'tiny' | 'official';
 
@@ -53,7 +54,7 @@ async function childTrain(name: ConfigName): Promise<ChildResult> {
   const batch = name === 'tiny' ? 2 : 1;
   const x = models.fixtureInput(batch, model.config.imgSize);
   const t0 = now();
-  const trainer = await model.trainer({ task: 'cls', mode: 'tpt', batch });
+  const trainer = await modelTrainer(model, { task: 'cls', mode: 'tpt', batch });
   const build = now() - t0;
   const t1 = now();
   const r = await trainer.step(x, { data: new Float32Array(batch).fill(1), shape: [batch, 1] }, 1e-4);

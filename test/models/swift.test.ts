@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as models from '../../kernel/models';
 import { shiftedWindowMask } from '../../kernel/models/graph/attention';
+import { trainer } from '../../kernel/train/trainer';
 
 describe('SwiFT baseline (4D window self-attention in the same window framework)', () => {
   it('builds the Swin shifted-window mask exactly as compute_mask does (numpy re-computation)', () => {
@@ -37,7 +38,7 @@ print(json.dumps([m.shape, float(m.sum()), m.flatten()[::97].tolist()]))`], { en
     const x = models.fixtureInput(2, cfg.imgSize);
     const y = await m.backbone(x);
     expect(y.shape).toEqual([2, 24, 2, 2, 2, 8]);
-    const tr = await m.trainer({ task: 'reg', batch: 2 });
+    const tr = await trainer(m, { task: 'reg', batch: 2 });
     const target = { data: Float32Array.from([1, -1]), shape: [2, 1] };
     const losses: number[] = [];
     for (let i = 0; i < 5; i++) losses.push((await tr.step(x, target, 1e-3)).loss);
