@@ -1,11 +1,26 @@
 /** AUROC, Pearson and the linear baselines against scikit-learn / NumPy, spawned from the test. */
 import { spawnSync } from 'child_process';
-import { auroc, pearson, accuracy, averageRanks } from '../../kernel/eval/metrics';
+import {
+  auroc,
+  pearson,
+  accuracy,
+  averageRanks,
+  balancedAccuracy,
+  confusionMatrix,
+  macroF1,
+  meanAbsoluteError,
+  meanSquaredError,
+  multiclassAuroc,
+  rocCurve,
+  rSquared,
+  softmax
+} from '../../kernel/eval/metrics';
 import { fisherZ } from '../../kernel/data/connectivity';
 import { fitLogistic, fitRidge, groupedCrossValidation } from '../../kernel/eval/linear';
 import { Random } from '../../kernel/random';
 
 function python(script: string, input: unknown): unknown {
+  // Debian's python3 carries python3-sklearn (a pyenv python3 earlier on PATH may not).
   const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
@@ -98,4 +113,65 @@ test('grouped cross-validation never trains on the group it predicts', () => {
   expect(seen).toHaveLength(5);
   // Each fold's training set lacks exactly two of the ten groups.
   seen.forEach(groupsInFold => expect(new Set(groupsInFold).size).toBe(8));
+});
+
+test('classification and regression metrics equal scikit-learn on random inputs with ties (1e-9)', () => {
+  const rng = new Random(11);
+  const cases = Array.from({ length: 12 }, (_, c) => {
+    const n = 8 + c * 9;
+    const k = 2 + (c % 4);
+    // Coarse values make ties common; the first k rows make every class present.
+    const truth = Array.from({ length: n }, (_, i) => (i < k ? i : rng.int(k)));
+    const predicted = truth.map(t => (rng.uniform() < 0.6 ? t : rng.int(k)));
+    const logits = truth.map(t => Array.from({ length: k }, (_, j) => Math.round((rng.normal() + (j === t ? c % 3 : 0)) * 2) / 2));
+    const binary = truth.map(t => (t === 0 ? 0 : 1));
+    const scores = logits.map(l => l[0]);
+    const y = Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 2);
+    const yhat = y.map(v => (c === 0 ? 3 : Math.round((0.7 * v + rng.normal()) * 2) / 2));
+    // Probabilities go to sklearn as computed here: equal-in-theory softmax values may differ in
+    // the last bit between implementations, which would turn ties into non-ties.
+    const probs = logits.map(l => softmax(l));
+    return { k, truth, predicted, probs, binary, scores, y, yhat };
+  });
+  const theirs = python(
+    [
+      'import json,sys,numpy as np',
+      'from sklearn import metrics as M',
+      'out=[]',
+      'for c in json.load(sys.stdin):',
+      '  t,p,k=c["truth"],c["predicted"],c["k"]',
+      '  probs=np.array(c["probs"])',
+      '  fpr,tpr,thr=M.roc_curve(c["binary"],c["scores"],drop_intermediate=False)',
+      '  out.append(dict(acc=M.accuracy_score(t,p),bal=M.balanced_accuracy_score(t,p),f1=M.f1_score(t,p,average="macro"),',
+      '    cm=M.confusion_matrix(t,p,labels=list(range(k))).tolist(),',
+      '    auc=M.roc_auc_score(c["binary"],c["scores"]),',
+      '    mauc=M.roc_auc_score(t,probs,multi_class="ovr",average="macro",labels=list(range(k))) if k>2 else M.roc_auc_score(t,probs[:,1]),',
+      '    fpr=fpr.tolist(),tpr=tpr.tolist(),thr=thr[1:].tolist(),',
+      '    mse=M.mean_squared_error(c["y"],c["yhat"]),mae=M.mean_absolute_error(c["y"],c["yhat"]),r2=M.r2_score(c["y"],c["yhat"]),',
+      '    r=float(np.corrcoef(c["y"],c["yhat"])[0,1]) if np.std(c["yhat"])>0 else None))',
+      'print(json.dumps(out))'
+    ].join('\n'),
+    cases
+  ) as Record<string, number | number[] | number[][] | null>[];
+  const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9);
+  cases.forEach((c, i) => {
+    const s = theirs[i];
+    close(accuracy(c.truth, c.predicted), s.acc as number);
+    close(balancedAccuracy(c.truth, c.predicted), s.bal as number);
+    close(macroF1(c.truth, c.predicted), s.f1 as number);
+    expect(confusionMatrix(c.truth, c.predicted, c.k)).toEqual(s.cm);
+    close(auroc(c.binary, c.scores), s.auc as number);
+    close(c.k > 2 ? multiclassAuroc(c.truth, c.probs) : auroc(c.truth, c.probs.map(p => p[1])), s.mauc as number);
+    const roc = rocCurve(c.binary, c.scores);
+    expect(roc.fpr).toHaveLength((s.fpr as number[]).length);
+    roc.fpr.forEach((v, j) => close(v, (s.fpr as number[])[j]));
+    roc.tpr.forEach((v, j) => close(v, (s.tpr as number[])[j]));
+    roc.thresholds.slice(1).forEach((v, j) => close(v, (s.thr as number[])[j]));
+    close(meanSquaredError(c.y, c.yhat), s.mse as number);
+    close(meanAbsoluteError(c.y, c.yhat), s.mae as number);
+    close(rSquared(c.y, c.yhat), s.r2 as number);
+    if (s.r === null) expect(pearson(c.y, c.yhat)).toBeNaN();
+    else close(pearson(c.y, c.yhat), s.r as number);
+  });
+  expect(() => confusionMatrix([0, 3], [0, 1], 2)).toThrow(/not in 0..1/);
 });
