@@ -87,6 +87,16 @@ export class WeightsError extends NeuroStormError {
   }
 }
 
+/**
+ * Writing a file failed because the disk (or the user's quota) is full. `file` names the file
+ * being written; whatever was there before is still intact (atomic writes).
+ */
+export class DiskFullError extends NeuroStormError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('E_DISK_FULL', message, details);
+  }
+}
+
 /** A model or training configuration is invalid. */
 export class ConfigError extends NeuroStormError {
   constructor(message: string, details: ErrorDetails = {}) {

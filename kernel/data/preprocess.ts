@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DatasetError } from '../errors';
 import { writeStreamAtomic } from '../io/atomic';
+import { fileSha256 } from '../io/hash';
 import { NiftiImage } from '../nifti/image';
 import { read } from '../nifti/read';
 import { BidsDataset, BidsRun, openBids } from './bids';
@@ -34,13 +35,8 @@ export interface RunPreprocessOptions {
   mask?: string | null;
 }
 
-/** SHA-256 of a file's bytes (the cache key's content part). */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+/** SHA-256 of a file's bytes (the cache key's content part); kept exported here for callers of ns.data. */
+export { fileSha256 };
 
 function optionsKey(options: RunPreprocessOptions, maskHash: string | null): string {
   const key = JSON.stringify({

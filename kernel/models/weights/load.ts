@@ -5,6 +5,10 @@
  * Folder files: every `*.safetensors` is read. `head_<kind>*.safetensors` (kind cls/reg/emb) are heads
  * (their key names collide, hence separate files); `mae*.safetensors` hold NeuroSTORMMAE extras; all
  * other files merge into the backbone state_dict (prompt keys there make a prompt-tuned model).
+ *
+ * A folder's files must agree: with a manifest.json (written by save) every file must be the one
+ * saved; without one, config.json's prompt_len and heads must match the prompt and head tensors.
+ * Either way a folder mixing two models is refused, never loaded half old, half new.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +19,7 @@ import { configFromHyperParameters, configFromJson } from '../config-json';
 import { backboneShapes, maeShapes } from './state-dict';
 import { readTorchFile } from './torch-file';
 import { assembleWeightSet, HeadKind, ParamMap, toParamMap, WeightSet } from './weight-set';
+import { verifyModelFolder } from './folder-manifest';
 
 export interface LoadOptions {
   /** Configuration for a bare state dict (.pth) or to override the file's (config.json / hyper_parameters). */
@@ -60,7 +65,9 @@ async function readConfigJson(folder: string): Promise<NeuroStormConfig | null> 
 async function loadFolder(folder: string, options: LoadOptions): Promise<WeightSet> {
   const names = (await fs.promises.readdir(folder)).sort();
   const safetensors = names.filter(n => n.endsWith('.safetensors'));
-  const config = options.config ?? (await readConfigJson(folder));
+  await verifyModelFolder(folder, names);
+  const fileConfig = await readConfigJson(folder);
+  const config = options.config ?? fileConfig;
   if (safetensors.length === 0) {
     const ckpt = names.find(n => TORCH_EXT.test(n));
     if (ckpt) return loadTorchCheckpoint(path.join(folder, ckpt), { ...options, config: options.config ?? config ?? undefined });
@@ -92,7 +99,27 @@ async function loadFolder(folder: string, options: LoadOptions): Promise<WeightS
       backbone.delete(k);
     }
   }
-  return assembleWeightSet(config, backbone, mae, heads, folder);
+  const set = assembleWeightSet(config, backbone, mae, heads, folder);
+  if (!options.config && fileConfig) assertConfigAgrees(fileConfig, set, folder);
+  return set;
+}
+
+/** config.json and the tensors beside it must describe the same model (prompt length, heads). */
+function assertConfigAgrees(fileConfig: NeuroStormConfig, set: WeightSet, folder: string): void {
+  const problems: string[] = [];
+  if (fileConfig.promptLen !== set.config.promptLen) {
+    problems.push(`config.json says prompt_len ${fileConfig.promptLen} but the prompt tensors give ${set.config.promptLen}`);
+  }
+  const configured = new Set(fileConfig.heads.map(h => h.kind));
+  // Hand-made folders often list no heads at all; a list that leaves out a head file is a mix.
+  const stray = [...set.heads.keys()].filter(k => !configured.has(k));
+  if (configured.size > 0 && stray.length) problems.push(`head files for ${stray.join(', ')} but config.json lists only ${[...configured].join(', ')}`);
+  if (problems.length) {
+    throw new WeightsError(`the model folder's files disagree: ${problems.join('; ')}`, {
+      file: folder,
+      hint: 'files from two models are mixed in this folder; save the model again into an empty folder'
+    });
+  }
 }
 
 function stripPrefix(tensors: Map<string, StoredTensor>, prefix: string): Map<string, StoredTensor> {
