@@ -63,9 +63,28 @@ export async function doctorReport(env: NodeJS.ProcessEnv = process.env): Promis
   };
 }
 
+/**
+ * The one command that adds onnxruntime-node's CUDA provider (linux/x64, CUDA 12): its install
+ * script downloads the provider from NuGet when asked; the package's .npmrc (and the README's
+ * advice for other projects) skips that download by default. The environment variable wins over
+ * the .npmrc setting, and naming the package makes npm run its script.
+ */
+export const CUDA_INSTALL_COMMAND = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
+
+/** What to do when onnxruntime-node lists CUDA but it does not run here, or null. */
+export function cudaHint(providers: ProviderStatus[]): string | null {
+  const cuda = providers.find(p => p.name === 'cuda');
+  if (!cuda || cuda.usable) return null;
+  return (
+    `to use an NVIDIA GPU (CUDA 12 driver), run \`${CUDA_INSTALL_COMMAND}\` in the project that ` +
+    'installed neurostorm-lab (it downloads the CUDA provider from NuGet), then `neurostorm doctor` again'
+  );
+}
+
 /** The report as the aligned text `neurostorm doctor` prints. */
 export function formatDoctorReport(r: DoctorReport): string {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const hint = cudaHint(r.providers);
   const lines = [
     `neurostorm-lab     ${r.neurostormLab}`,
     `node               ${r.node}`,
@@ -78,6 +97,7 @@ export function formatDoctorReport(r: DoctorReport): string {
     ...r.providers.map(
       p => `  ${p.name.padEnd(10)} ${p.usable ? 'usable' : 'not usable'}${p.bundled ? ', bundled' : ''}${p.reason ? ` (${p.reason})` : ''}`
     ),
+    ...(hint ? [`  cuda: ${hint}`] : []),
     '',
     'jupyter data directories (search order): kernelspec / labextension installed?',
     ...r.jupyter.map(j => `  ${j.dataDir}  kernel: ${yes(j.kernelspecInstalled)}  labextension: ${yes(j.labextensionInstalled)}`)

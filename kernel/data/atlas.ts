@@ -3,8 +3,7 @@
  * target grid by nearest neighbour through the affines, and their label names.
  *
  * Labels are the rounded scaled values (Power-264 stores uint8 * 1.035, so values are not labels
- * until rounded). A labels.csv whose first row is "Background" is off by one (Harvard-Oxford and
- * Schaefer from NeuroSTORM): value v has its name in row v + 1.
+ * until rounded). Names come from a labels.csv or a BIDS-style .tsv lookup table (readLabelNames).
  */
 import * as fs from 'fs';
 import { DatasetError } from '../errors';
@@ -49,7 +48,12 @@ export function labelMapOnGrid(atlas: NiftiImage, grid: Grid): LabelMap {
   return { grid, regionOf, labels };
 }
 
-/** Reads `index,name` rows of a labels.csv into value -> name, fixing the "Background" offset. */
+/**
+ * Reads a label-name table into value -> name: a labels.csv (`index,name`) or a BIDS-style `.tsv`
+ * lookup table (`index<TAB>name[<TAB>more columns]`, as our embedded atlas ships). A table whose
+ * first row is "1,Background" is off by one (NeuroSTORM's Harvard-Oxford and Schaefer CSVs): value
+ * v has its name in row v + 1. Value 0 (background) is never named.
+ */
 export function readLabelNames(file: string): Map<number, string> {
   let text: string;
   try {
@@ -57,16 +61,21 @@ export function readLabelNames(file: string): Map<number, string> {
   } catch (err) {
     throw new DatasetError(`cannot read label names: ${(err as Error).message}`, { file, cause: err });
   }
-  const rows = text
-    .split(/\r?\n/)
-    .filter(l => l.trim() !== '')
-    .map(l => l.split(','));
-  const body = rows[0][0].trim().toLowerCase() === 'index' ? rows.slice(1) : rows;
-  const offByOne = body.length > 0 && body[0].slice(1).join(',').trim().toLowerCase() === 'background';
+  const lines = text.split(/\r?\n/).filter(l => l.trim() !== '');
+  const separator = /\.tsv$/i.test(file) || (lines[0] ?? '').includes('\t') ? '\t' : ',';
+  const rows = lines.map(l => l.split(separator).map(c => c.trim()));
+  if (rows.length === 0) throw new DatasetError('label-name table is empty', { file });
+  const header = rows[0][0].toLowerCase() === 'index' ? rows[0].map(c => c.toLowerCase()) : null;
+  const body = header ? rows.slice(1) : rows;
+  // A CSV name may itself hold commas (no quoting in these files): it is the rest of the row. A TSV
+  // may carry more columns (BIDS: color, abbreviation...): take the one headed "name".
+  const nameOf = (row: string[]): string =>
+    separator === ',' ? row.slice(1).join(',').trim() : (row[header ? Math.max(1, header.indexOf('name')) : 1] ?? '');
+  const offByOne = body.length > 0 && Number(body[0][0]) === 1 && nameOf(body[0]).toLowerCase() === 'background';
   const names = new Map<number, string>();
-  for (const [index, ...name] of body) {
-    const v = Number(index) - (offByOne ? 1 : 0);
-    if (Number.isInteger(v) && v > 0) names.set(v, name.join(',').trim());
+  for (const row of body) {
+    const v = Number(row[0]) - (offByOne ? 1 : 0);
+    if (Number.isInteger(v) && v > 0) names.set(v, nameOf(row));
   }
   return names;
 }

@@ -3,6 +3,7 @@
  * caches, the clip sampler, subject-level splits, ROI/FC features, and the synthetic cohort.
  *
  *   await ns.data.synth({ out: 'cohort' });          // the embedded default dataset
+ *   const { template, atlas, atlasLabels } = ns.data.assets();  // shipped MNI 2 mm files
  *   const ds = await ns.data.openBids('cohort');
  *   console.log(ns.data.formatCheckReport(await ns.data.check(ds)));
  *   const { runs } = await ns.data.preprocess(ds);
@@ -32,6 +33,9 @@ export type { SynthOptions, SynthWriteOptions, SynthRunInfo, RegionSeriesRun } f
 export { DEFAULT_EFFECTS, ZERO_EFFECTS } from './synth/network';
 export type { EffectSizes, Participant } from './synth/network';
 export { resolveSynthAssets } from './synth/assets';
+export type { SynthAssets } from './synth/assets';
+export { assets, embeddedAssetsDir } from './embedded';
+export type { EmbeddedAssets } from './embedded';
 export { Random } from '../random';
 export { readTsv, parseTsv } from './tsv';
 export type { ProgressEvent, LongWorkOptions } from '../progress';

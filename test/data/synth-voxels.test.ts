@@ -21,8 +21,6 @@ import { pearson } from '../../kernel/eval/metrics';
 import { DatasetError } from '../../kernel/errors';
 import { runCli } from '../../kernel/cli/main';
 
-const REAL = path.resolve(__dirname, '../../../shared/data/real');
-const ATLAS = path.join(REAL, 'neurostorm/aal3_166/atlas.nii.gz');
 const OPTIONS = { subjects: 2, sessions: 2, frames: 24, seed: 5, task: true };
 let dir: string;
 let result: Awaited<ReturnType<typeof synth>>;
@@ -94,7 +92,8 @@ test('runs are int16 on the FSL MNI 2 mm LAS grid, TR 0.8 s, zero outside the br
 
 test('ROI means of the written voxels follow the generator region signals', async () => {
   const image = await read(result.runs[0].file as string);
-  const roi = roiTimeSeries(image, labelMapOnGrid(await read(ATLAS), MNI_2MM_LAS));
+  // The atlas the cohort was generated with: the embedded default (Schaefer 2018, 100 parcels).
+  const roi = roiTimeSeries(image, labelMapOnGrid(await read(resolveSynthAssets().atlas), MNI_2MM_LAS));
   const truth = await synthRegionSeries(OPTIONS);
   expect(roi.labels).toEqual(truth.labels);
   const r = roi.series.map((s, i) => pearson(s, truth.runs[0].series[i])).sort((a, b) => a - b);
