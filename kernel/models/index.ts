@@ -12,7 +12,7 @@ import { initWeights } from './init';
 import { exportOnnx, saveModel, ExportOptions } from './save';
 
 export { NeuroStormModel } from './model';
-export type { ModelTensor, ForwardOptions, MaeResult } from './model';
+export type { ModelTensor, ForwardOptions, PromptOption, MaeResult } from './model';
 export { officialConfig, demoConfig, cpuConfig, validateConfig, deriveSizes, clampWindow } from './config';
 export type { NeuroStormConfig, HeadConfig, MaeConfig, StageGeometry, DerivedSizes, Vec4 } from './config';
 export { configToJson, configFromJson, configFromHyperParameters } from './config-json';

@@ -20,9 +20,17 @@ export interface ModelTensor {
   shape: number[];
 }
 
-export interface ForwardOptions {
-  /** Run the TPT prompts (needs prompts loaded). */
+/**
+ * Whether a forward runs the TPT prompts. A prompt-tuned model (prompts loaded from a folder or
+ * checkpoint, or added by withPrompts) is NeuroSTORM(prompt_len = P), whose official forward always
+ * prepends them, so every forward uses them by default; `false` runs the frozen backbone without them
+ * (e.g. to compare against it); `true` insists on them and fails on a model that has none.
+ */
+export interface PromptOption {
   prompts?: boolean;
+}
+
+export interface ForwardOptions extends PromptOption {
   /** Fixture-named intermediates to return too (e.g. `inter.layers.0`). */
   taps?: readonly string[];
 }
@@ -48,42 +56,36 @@ export class NeuroStormModel {
     return this.weights.config.promptLen > 0;
   }
 
-  /** Backbone output [B, C, d, h, w, T] (official layout), without prompts. */
-  async backbone(x: ModelTensor): Promise<ModelTensor> {
-    return (await this.forward(x, { prompts: false }, [])).backbone;
-  }
-
-  /** Backbone output with the loaded TPT prompts prepended to every window. */
-  async promptBackbone(x: ModelTensor): Promise<ModelTensor> {
-    this.requirePrompts();
-    return (await this.forward(x, { prompts: true }, [])).backbone;
+  /** Backbone output [B, C, d, h, w, T] (official layout); with the model's prompts unless `prompts: false`. */
+  async backbone(x: ModelTensor, options: PromptOption = {}): Promise<ModelTensor> {
+    return (await this.forward(x, options, [])).backbone;
   }
 
   /** Classification logits [B, n] (cls v1 head; n = 1 for two classes). */
-  async cls(x: ModelTensor, options: { prompts?: boolean } = {}): Promise<ModelTensor> {
+  async cls(x: ModelTensor, options: PromptOption = {}): Promise<ModelTensor> {
     return (await this.forward(x, options, ['cls'])).cls;
   }
 
   /** Regression output [B, 1] (reg v1 head; standardized units, spec §5). */
-  async reg(x: ModelTensor, options: { prompts?: boolean } = {}): Promise<ModelTensor> {
+  async reg(x: ModelTensor, options: PromptOption = {}): Promise<ModelTensor> {
     return (await this.forward(x, options, ['reg'])).reg;
   }
 
   /** L2-normalised embedding [B, 128] (EmbHead). */
-  async embed(x: ModelTensor, options: { prompts?: boolean } = {}): Promise<ModelTensor> {
+  async embed(x: ModelTensor, options: PromptOption = {}): Promise<ModelTensor> {
     return (await this.forward(x, options, ['emb'])).emb;
   }
 
-  /** Backbone plus any heads and taps in one run. */
+  /** Backbone plus any heads and taps in one run (prompts as in PromptOption). */
   async forward(x: ModelTensor, options: ForwardOptions = {}, heads: HeadKind[] = []): Promise<Record<string, ModelTensor>> {
-    if (options.prompts) this.requirePrompts();
+    const prompts = this.usesPrompts(options);
     for (const h of heads) if (!this.weights.heads.has(h)) throw new UsageError(`no ${h} head is loaded (loaded: ${[...this.weights.heads.keys()].join(', ') || 'none'})`, { hint: `put head_${h}.safetensors in the model folder or load a checkpoint with that head` });
     const [B, T] = this.checkInput(x);
     const cfg = this.config;
     const taps = [...(options.taps ?? [])].sort();
-    const key = `bb:${B}:${T}:${options.prompts ? 1 : 0}:${heads.join(',')}:${taps.join(',')}`;
+    const key = `bb:${B}:${T}:${prompts ? 1 : 0}:${heads.join(',')}:${taps.join(',')}`;
     const session = await this.session(key, () =>
-      buildBackboneGraph(cfg, { batch: B, frames: T, prompts: options.prompts === true, heads, taps })
+      buildBackboneGraph(cfg, { batch: B, frames: T, prompts, heads, taps })
     );
     return asModelTensors(await session.run({ x: { data: x.data, shape: x.shape } }));
   }
@@ -144,8 +146,10 @@ export class NeuroStormModel {
     this.sessions.clear();
   }
 
-  private requirePrompts(): void {
-    if (!this.hasPrompts) throw new UsageError('this model has no TPT prompts loaded', { hint: 'add prompts.safetensors to the folder, or create prompts for prompt tuning' });
+  /** Resolves PromptOption: the model's own prompts by default; `true` on a prompt-less model is an error. */
+  usesPrompts(options: PromptOption): boolean {
+    if (options.prompts === true && !this.hasPrompts) throw new UsageError('this model has no TPT prompts loaded', { hint: 'add prompts.safetensors to the folder, or create prompts with model.withPrompts(promptLen, seed)' });
+    return options.prompts ?? this.hasPrompts;
   }
 
   /** Validates x = [B, inChans, X, Y, Z, T]; returns [B, T]. */

@@ -1,12 +1,25 @@
 /**
- * Test helpers for the official parity fixtures (shared/fixtures/neurostorm): read the `.bin` outputs
- * described by outputs.json and compare at the suggested tolerance max|ours − ref| ≤ 1e-4·max|ref|.
+ * Test helpers for the official parity fixtures: shared/fixtures/neurostorm (`tiny`, `official`) and
+ * the prompt-tuning configurations in ./fixtures (made by ./fixtures/make_prompt_fixtures.py from the
+ * official code, same format). Read the `.bin` outputs described by outputs.json and compare at the
+ * suggested tolerance max|ours − ref| ≤ 1e-4·max|ref|.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Vec4 } from '../../kernel/models';
 
 export const FIXTURES = path.join(__dirname, '../../../shared/fixtures/neurostorm');
-export const fixtureDir = (name: 'tiny' | 'official') => path.join(FIXTURES, name);
+/** Fixtures kept in this repository: odd/even prompt lengths, padding in time, a depth-4 stage, batch 3. */
+export const PROMPT_FIXTURES = ['prompt-odd', 'prompt-even'] as const;
+export type FixtureName = 'tiny' | 'official' | (typeof PROMPT_FIXTURES)[number];
+export const fixtureDir = (name: FixtureName) =>
+  (PROMPT_FIXTURES as readonly string[]).includes(name) ? path.join(__dirname, 'fixtures', name) : path.join(FIXTURES, name);
+
+/** The generator's batch, prompt length and img_size (config.json), for building the fixture input. */
+export function fixtureSetup(name: FixtureName): { batch: number; promptLen: number; imgSize: Vec4 } {
+  const c = JSON.parse(fs.readFileSync(path.join(fixtureDir(name), 'config.json'), 'utf8'));
+  return { batch: c.batch, promptLen: c.prompt_len, imgSize: c.neurostorm_args.img_size };
+}
 
 export interface OutputEntry {
   dtype: 'float32' | 'uint8';
@@ -20,11 +33,11 @@ export interface OutputEntry {
   stride?: number;
 }
 
-export function outputsJson(name: 'tiny' | 'official'): Record<string, OutputEntry> {
+export function outputsJson(name: FixtureName): Record<string, OutputEntry> {
   return JSON.parse(fs.readFileSync(path.join(fixtureDir(name), 'outputs.json'), 'utf8')).outputs;
 }
 
-export function readOutput(name: 'tiny' | 'official', key: string): { data: Float32Array; shape: number[] } {
+export function readOutput(name: FixtureName, key: string): { data: Float32Array; shape: number[] } {
   const entry = outputsJson(name)[key];
   if (!entry?.file) throw new Error(`fixture ${name} has no file for ${key}`);
   const buf = fs.readFileSync(path.join(fixtureDir(name), entry.file));
