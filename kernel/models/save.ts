@@ -2,7 +2,8 @@
  * Writing models: `saveModel` writes a folder `load()` reads back (config.json in the official
  * constructor-argument form + safetensors with official key names, split as the fixtures are:
  * weights, prompts, head_<kind>, mae_weights); `exportOnnx` writes a standalone inference .onnx
- * (weights baked in as initializers, input `x`, outputs `backbone` and the requested heads).
+ * (weights baked in as initializers, input `x`, outputs `backbone` and the requested heads; the
+ * prompts of a prompt-tuned model are baked in too, as every forward of the model runs them).
  * Every file is written atomically (temp + rename), and a model folder is replaced as a whole: the
  * new files (with manifest.json fingerprinting them) go to a sibling temp folder that is swapped in
  * only when complete, so no old file survives beside new ones and a failed save keeps the old model.
@@ -14,7 +15,7 @@ import { toModelBytes } from '../graph/serialize';
 import { writeSafetensors, StoredTensor } from '../runtime/safetensors';
 import { configToJson } from './config-json';
 import { buildBackboneGraph } from './graph/build';
-import type { NeuroStormModel } from './model';
+import type { NeuroStormModel, PromptOption } from './model';
 import { isPromptKey, HeadKind, ParamMap } from './weights/weight-set';
 import { assertReplaceableModelFolder, writeManifest } from './weights/folder-manifest';
 
@@ -49,18 +50,18 @@ export async function saveModel(model: NeuroStormModel, folder: string, name?: s
   return names.map(n => path.join(target, n));
 }
 
-export interface ExportOptions {
+/** `prompts` as in the model's forwards: a prompt-tuned model exports with its prompts unless `false`. */
+export interface ExportOptions extends PromptOption {
   batch?: number;
   heads?: HeadKind[];
-  prompts?: boolean;
 }
 
 /** Writes a standalone inference ONNX model (opset 18) with the weights baked in. */
 export async function exportOnnx(model: NeuroStormModel, file: string, options: ExportOptions = {}): Promise<void> {
   const heads = options.heads ?? [...model.weights.heads.keys()];
   for (const h of heads) if (!model.weights.heads.has(h)) throw new UsageError(`no ${h} head is loaded`);
-  if (options.prompts && !model.hasPrompts) throw new UsageError('this model has no TPT prompts to export');
-  const built = buildBackboneGraph(model.config, { batch: options.batch ?? 1, heads, prompts: options.prompts === true });
+  const prompts = model.usesPrompts(options);
+  const built = buildBackboneGraph(model.config, { batch: options.batch ?? 1, heads, prompts });
   const values = model.parameterValues();
   const initializers: Record<string, Float32Array> = {};
   for (const n of built.params.names()) initializers[n] = values.get(n) as Float32Array;
