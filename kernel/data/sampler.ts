@@ -2,7 +2,8 @@
  * The sequence sampler (spec 6.2): each cached run gives clips of `sequenceLength` frames (20) at
  * starts 0, stride, 2*stride, ... <= frames - sequenceLength (stride defaults to the sequence length:
  * non-overlapping clips, as the official code with stride_between_seq = 1). Batches are Float32
- * host tensors {data, shape: [B, 1, 96, 96, 96, T]} in row-major order (T fastest).
+ * host tensors {data, shape: [B, 1, 96, 96, 96, T]} in row-major order (T fastest), optionally
+ * average-pooled in space (`pool`: 2 gives the CPU configuration's 48³).
  *
  * Frames are read as one contiguous window from the cache, dequantised (q * scale) and interleaved
  * so T is the fastest axis; nothing else of the run is loaded.
@@ -54,26 +55,51 @@ export interface Batch {
 
 /**
  * Writes one clip into `out` at `offset` as [1, X, Y, Z, T] row-major: out[offset + v*T + t] =
- * frame_t[v] * scale, where frames are stored row-major [X, Y, Z].
+ * frame_t[v] * scale, where frames are stored row-major [X, Y, Z]. With `pool` = k > 1 each axis is
+ * average-pooled by k (the 2 mm cache becomes 2k mm input, e.g. 96³ → 48³ for the CPU configuration).
  */
 export async function readClip(
   clip: Clip,
   out: Float32Array,
   offset = 0,
-  header?: CacheHeader
+  header?: CacheHeader,
+  pool = 1
 ): Promise<void> {
   const h = header ?? (await readCacheHeader(clip.cache));
   const volume = h.frameBytes;
-  if (out.length - offset < volume * clip.length)
+  const [X, Y, Z] = h.shape;
+  if (!Number.isInteger(pool) || pool < 1 || X % pool || Y % pool || Z % pool)
+    throw new ShapeError(`pool must be a positive integer dividing the cache grid ${h.shape.join('x')}; got ${pool}`);
+  const pooled = volume / pool ** 3;
+  if (out.length - offset < pooled * clip.length)
     throw new ShapeError(
-      `output holds ${out.length - offset} values; the clip needs ${volume * clip.length}`
+      `output holds ${out.length - offset} values; the clip needs ${pooled * clip.length}`
     );
   const q = await readCacheFrames(clip.cache, h, clip.start, clip.length);
   const scale = h.scale;
   const T = clip.length;
-  // Sequential writes, T strided read streams (faster than strided writes).
-  for (let v = 0, o = offset; v < volume; v++)
-    for (let t = 0, i = v; t < T; t++, i += volume) out[o++] = q[i] * scale;
+  if (pool === 1) {
+    // Sequential writes, T strided read streams (faster than strided writes).
+    for (let v = 0, o = offset; v < volume; v++)
+      for (let t = 0, i = v; t < T; t++, i += volume) out[o++] = q[i] * scale;
+    return;
+  }
+  const [py, pz] = [Y / pool, Z / pool];
+  const k = scale / pool ** 3;
+  const sums = new Float64Array(pooled);
+  for (let t = 0; t < T; t++) {
+    sums.fill(0);
+    const base = t * volume;
+    for (let x = 0; x < X; x++) {
+      const ox = ((x / pool) | 0) * py;
+      for (let y = 0; y < Y; y++) {
+        const oxy = (ox + ((y / pool) | 0)) * pz;
+        const row = base + (x * Y + y) * Z;
+        for (let z = 0; z < Z; z++) sums[oxy + ((z / pool) | 0)] += q[row + z];
+      }
+    }
+    for (let v = 0; v < pooled; v++) out[offset + v * T + t] = sums[v] * k;
+  }
 }
 
 export interface BatchOptions {
@@ -82,6 +108,26 @@ export interface BatchOptions {
   shuffle?: Random;
   /** Drop a last incomplete batch (the official loaders do, spec 5). Default false. */
   dropLast?: boolean;
+  /** Average-pool each spatial axis by this factor (readClip); default 1. */
+  pool?: number;
+}
+
+/** One batch of the given clips, in order: [B, 1, X/pool, Y/pool, Z/pool, T]. */
+export async function readBatch(clips: readonly Clip[], pool = 1, headers = new Map<string, CacheHeader>()): Promise<Batch> {
+  if (clips.length === 0) throw new ShapeError('a batch needs at least one clip');
+  const T = clips[0].length;
+  if (clips.some(c => c.length !== T)) throw new ShapeError('all clips of a batch must have the same length');
+  let edge = 0;
+  for (const c of clips) {
+    let h = headers.get(c.cache);
+    if (!h) headers.set(c.cache, (h = await readCacheHeader(c.cache)));
+    if (h.shape[0] % pool) throw new ShapeError(`pool ${pool} does not divide the cache edge ${h.shape[0]}`, { file: c.cache });
+    edge = h.shape[0] / pool;
+  }
+  const per = edge * edge * edge * T;
+  const data = new Float32Array(clips.length * per);
+  for (const [b, c] of clips.entries()) await readClip(c, data, b * per, headers.get(c.cache), pool);
+  return { data, shape: [clips.length, 1, edge, edge, edge, T], clips: [...clips] };
 }
 
 /** Yields batches over `clips` (all of one length). Headers are read once per cache file. */
@@ -95,15 +141,6 @@ export async function* batches(clips: Clip[], options: BatchOptions): AsyncGener
   for (let i = 0; i < order.length; i += options.batchSize) {
     const group = order.slice(i, i + options.batchSize);
     if (group.length < options.batchSize && options.dropLast) return;
-    let edge = 0;
-    for (const c of group) {
-      let h = headers.get(c.cache);
-      if (!h) headers.set(c.cache, (h = await readCacheHeader(c.cache)));
-      edge = h.shape[0];
-    }
-    const per = edge * edge * edge * T;
-    const data = new Float32Array(group.length * per);
-    for (const [b, c] of group.entries()) await readClip(c, data, b * per, headers.get(c.cache));
-    yield { data, shape: [group.length, 1, edge, edge, edge, T], clips: group };
+    yield readBatch(group, options.pool ?? 1, headers);
   }
 }

@@ -5,6 +5,7 @@
  * Within each stratum (e.g. each diagnosis), subjects are shuffled by the seeded generator and cut
  * by the fractions with largest-remainder rounding, so every split keeps the strata's proportions.
  */
+import * as fs from 'fs';
 import { DatasetError } from '../errors';
 import { Random } from '../random';
 
@@ -116,4 +117,95 @@ export function splitOf(s: Splits): Map<string, keyof Splits> {
   const m = new Map<string, keyof Splits>();
   for (const key of ['train', 'val', 'test'] as const) for (const id of s[key]) m.set(id, key);
   return m;
+}
+
+/** Throws DatasetError when a subject is in two splits (the one rule every split must keep). */
+export function assertDisjoint(s: Splits, file?: string): void {
+  const seen = new Map<string, string>();
+  for (const key of ['train', 'val', 'test'] as const) {
+    for (const id of s[key]) {
+      const other = seen.get(id);
+      if (other) throw new DatasetError(`subject ${id} is in both ${other} and ${key}`, { file, hint: 'a subject (all its sessions) belongs to one split' });
+      seen.set(id, key);
+    }
+  }
+}
+
+/**
+ * K stratified folds: fold i tests the i-th stratified slice of the subjects (every subject is
+ * tested exactly once); its validation subjects are `valFraction` of the rest (stratified, seeded);
+ * the others train.
+ */
+export function kFolds(subjects: Map<string, string>, k: number, options: { seed: number; valFraction?: number }): Splits[] {
+  if (!Number.isSafeInteger(k) || k < 2) throw new DatasetError(`folds must be an integer >= 2, got ${k}`);
+  if (subjects.size < k) throw new DatasetError(`${k} folds need at least ${k} subjects; ${subjects.size} have labels`);
+  const rng = new Random(options.seed);
+  const strata = new Map<string, string[]>();
+  for (const [id, stratum] of subjects) strata.set(stratum, [...(strata.get(stratum) ?? []), id]);
+  const fold = new Map<string, number>();
+  // Deal each stratum's shuffled subjects round-robin, continuing where the last stratum stopped,
+  // so fold sizes differ by at most one and every fold keeps the strata's proportions.
+  let next = 0;
+  for (const stratum of [...strata.keys()].sort()) {
+    for (const id of rng.fork(`fold-${stratum}`).shuffle([...(strata.get(stratum) as string[])].sort())) fold.set(id, next++ % k);
+  }
+  const valFraction = options.valFraction ?? 0.15;
+  return Array.from({ length: k }, (_, i) => {
+    const test = [...fold].filter(([, f]) => f === i).map(([id]) => id).sort();
+    const rest = new Map([...subjects].filter(([id]) => fold.get(id) !== i));
+    const inner = splitSubjects(rest, { seed: options.seed + 7919 * (i + 1), fractions: { train: 1 - valFraction, val: valFraction, test: 0 } });
+    return { train: inner.train, val: inner.val, test };
+  });
+}
+
+/**
+ * A user's split file: JSON `{"train": [...], "validation"|"val": [...], "test": [...]}` or
+ * `{"folds": [{...}, ...]}` (the run folder's split.json), or the official text form
+ * (`train_subjects`, ids…, `val_subjects`, ids…, `test_subjects`, ids…; spec §5). Ids without
+ * "sub-" get it. Every split is checked to be disjoint.
+ */
+export function readSplitFile(file: string): Splits[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DatasetError(`cannot read split file: ${(err as Error).message}`, { file, cause: err });
+  }
+  const id = (s: unknown): string => {
+    if (typeof s !== 'string' && typeof s !== 'number') throw new DatasetError(`split file lists ${JSON.stringify(s)}; subject ids are strings`, { file });
+    const v = String(s).trim();
+    return v.startsWith('sub-') ? v : `sub-${v}`;
+  };
+  let folds: Splits[];
+  if (text.trim().startsWith('{')) {
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new DatasetError(`split file is not valid JSON: ${(err as Error).message}`, { file });
+    }
+    const one = (o: Record<string, unknown>): Splits => {
+      const list = (k: string) => {
+        const v = o[k];
+        if (v === undefined) return [];
+        if (!Array.isArray(v)) throw new DatasetError(`"${k}" must be a list of subject ids`, { file });
+        return v.map(id).sort();
+      };
+      return { train: list('train'), val: o.validation !== undefined ? list('validation') : list('val'), test: list('test') };
+    };
+    folds = Array.isArray(json.folds) ? (json.folds as Record<string, unknown>[]).map(one) : [one(json)];
+  } else {
+    const s: Splits = { train: [], val: [], test: [] };
+    let current: keyof Splits | null = null;
+    const heads: Record<string, keyof Splits> = { train_subjects: 'train', val_subjects: 'val', test_subjects: 'test' };
+    for (const line of text.split(/\r?\n/).map(l => l.trim()).filter(Boolean)) {
+      if (heads[line]) current = heads[line];
+      else if (!current) throw new DatasetError(`split file: "${line}" comes before any train_subjects/val_subjects/test_subjects line`, { file });
+      else s[current].push(id(line));
+    }
+    folds = [s];
+  }
+  if (folds.length === 0 || folds.some(f => f.train.length === 0)) throw new DatasetError('split file has a split without training subjects', { file });
+  for (const f of folds) assertDisjoint(f, file);
+  return folds;
 }

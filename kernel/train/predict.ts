@@ -1,0 +1,67 @@
+/**
+ * Clip outputs of a model as the run contract records them (predictions.json): binary → [raw logit],
+ * multiclass → raw logits, regression → [prediction in original units], reid → pooled features
+ * (the mean over every backbone token, the vector the official retrieval compares, spec §5).
+ * Clips run in fixed-size batches (a short last batch is padded by repeating its last clip, so one
+ * inference session serves every batch).
+ */
+import type { NeuroStormModel } from '../models/model';
+import type { HeadKind } from '../models/weights/weight-set';
+import { readBatch } from '../data/sampler';
+import type { CacheHeader } from '../data/frame-cache';
+import type { Sample, TaskType } from './samples';
+
+export interface Scaler {
+  mean: number;
+  std: number;
+}
+
+/** Mean over the token axes of a channels-first backbone output [B, C, ...] → B rows of C. */
+export function poolFeatures(data: Float32Array, shape: readonly number[]): Float32Array[] {
+  const [B, C] = shape;
+  const per = shape.slice(2).reduce((a, b) => a * b, 1);
+  return Array.from({ length: B }, (_, b) => {
+    const out = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      const base = (b * C + c) * per;
+      for (let i = 0; i < per; i++) s += data[base + i];
+      out[c] = s / per;
+    }
+    return out;
+  });
+}
+
+/** One output vector per sample, in order. */
+export async function predictClips(
+  model: NeuroStormModel,
+  samples: readonly Sample[],
+  options: { type: TaskType; batch: number; pool: number; scaler?: Scaler | null; signal?: AbortSignal }
+): Promise<number[][]> {
+  const head: HeadKind | null = options.type === 'regression' ? 'reg' : options.type === 'binary' || options.type === 'multiclass' ? 'cls' : null;
+  const headers = new Map<string, CacheHeader>();
+  const out: number[][] = [];
+  for (let i = 0; i < samples.length; i += options.batch) {
+    const group = samples.slice(i, i + options.batch);
+    const padded = [...group];
+    while (padded.length < options.batch) padded.push(group[group.length - 1]);
+    const batch = await readBatch(
+      padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
+      options.pool,
+      headers
+    );
+    const y = await model.forward({ data: batch.data, shape: batch.shape }, { prompts: model.hasPrompts }, head ? [head] : []);
+    if (head) {
+      const logits = y[head];
+      const n = logits.shape[1];
+      for (let b = 0; b < group.length; b++) {
+        const row = Array.from(logits.data.subarray(b * n, (b + 1) * n));
+        out.push(head === 'reg' && options.scaler ? row.map(v => v * (options.scaler as Scaler).std + (options.scaler as Scaler).mean) : row);
+      }
+    } else {
+      const pooled = poolFeatures(y.backbone.data, y.backbone.shape);
+      for (let b = 0; b < group.length; b++) out.push(Array.from(pooled[b]));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+/**
+ * `ns.train.pretrain` (`neurostorm pretrain`): MAE pretraining (spec §3) on a BIDS dataset's clips,
+ * from scratch or from official or own weights, with any mask family of mae-masks.ts, writing a run
+ * folder like finetune (kind "pretrain", task "mae"). Validation is the masked loss on held-out
+ * subjects' clips with fixed masks (seeded per clip), so epochs compare like with like.
+ * Where we differ from the official code: no augmentation (the official MONAI affine/noise/smooth
+ * set is not implemented); STRD is refused (the engine's MAE graph has no STRD, spec §2.8); the
+ * held-out subjects are a seeded 15% split (official: its fixed split files).
+ */
+import * as path from 'path';
+import { ConfigError, UsageError } from '../errors';
+import { splitSubjects, Splits } from '../data/splits';
+import type { NeuroStormModel } from '../models/model';
+import { assembleWeightSet } from '../models/weights/weight-set';
+import { NeuroStormModel as Model } from '../models/model';
+import { readBatch } from '../data/sampler';
+import type { CacheHeader } from '../data/frame-cache';
+import { Random } from '../random';
+import type { SessionOptions } from '../runtime/session';
+import type { LongWorkOptions } from '../progress';
+import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, restoreOptimizer } from './checkpoint';
+import { runLoop, TrainProgressEvent } from './loop';
+import { maeConfigFor, maskSampler, MaskSampler, MaskSpec, SpatialMask, TimeMask } from './mae-masks';
+import { buildManifest } from './manifest';
+import { recipe as makeRecipe, resolveConfig } from './presets';
+import { RUN_FORMAT, RunFolder, RunRecord, SplitRecord } from './run-folder';
+import { labelledClips, Sample } from './samples';
+import { startingModel, withMae } from './starting-model';
+import { trainer as makeTrainer } from './trainer';
+
+export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
+  data: string;
+  out: string;
+  config?: string;
+  from?: string;
+  seed?: number;
+  resume?: boolean;
+  spatialMask?: SpatialMask;
+  timeMask?: TimeMask;
+  maskRatio?: number;
+  /** Spatiotemporal redundancy dropout (spec §2.8): not in the engine's MAE graph; true is refused. */
+  strd?: boolean;
+  /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
+  atlas?: string;
+  recipe?: 'default' | 'official';
+  lr?: number;
+  epochs?: number;
+  batch?: number;
+  patience?: number | null;
+  cacheDir?: string;
+  session?: SessionOptions;
+  checkpointEvery?: number;
+  onProgress?: (event: TrainProgressEvent) => void;
+}
+
+export interface PretrainResult {
+  run: string;
+  status: 'done';
+  /** Masked loss on the held-out clips before and after pretraining. */
+  initialValidLoss: number;
+  finalValidLoss: number;
+  history: Record<string, number>[];
+}
+
+/** Mean masked loss of `model` on `samples`, each clip with its own fixed mask (seeded by index). */
+export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; seed: number }): Promise<number> {
+  const headers = new Map<string, CacheHeader>();
+  let sum = 0;
+  for (let i = 0; i < samples.length; i += options.batch) {
+    const group = samples.slice(i, i + options.batch);
+    const padded = [...group];
+    while (padded.length < options.batch) padded.push(group[group.length - 1]);
+    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers);
+    const masks = padded.map((_, k) => sampler(1, new Random(options.seed).fork(`valid-mask-${i + k}`)));
+    const units = masks[0].shape[1];
+    const mask = { data: new Float32Array(padded.length * units), shape: [padded.length, units] };
+    masks.forEach((m, k) => mask.data.set(m.data, k * units));
+    const r = await model.maeLoss({ data: batch.data, shape: batch.shape }, mask);
+    // Per clip: Σ(unit loss · mask) / Σ mask, so padding and batch composition do not change it.
+    for (let b = 0; b < group.length; b++) {
+      let num = 0;
+      let den = 0;
+      for (let u = 0; u < units; u++) {
+        num += r.unitLoss.data[b * units + u] * mask.data[b * units + u];
+        den += mask.data[b * units + u];
+      }
+      sum += num / den;
+    }
+  }
+  return sum / samples.length;
+}
+
+/** The model with the MAE configuration of the mask family (window graph or token graph). */
+function withMaskConfig(model: NeuroStormModel, spec: MaskSpec): NeuroStormModel {
+  const cfg = maeConfigFor(model.config, spec);
+  return new Model(assembleWeightSet(cfg, model.weights.backbone, model.weights.mae, new Map(), model.weights.source), model.sessionOptions);
+}
+
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+  const t0 = Date.now();
+  const run = new RunFolder(options.out);
+  const resume = options.resume === true;
+  run.prepare(resume);
+  const prior = resume ? run.readJson<RunRecord>('run.json') : null;
+  if (prior && prior.kind !== 'pretrain') throw new UsageError(`${run.file('run.json')} is a ${prior.kind} run; resume it with neurostorm ${prior.kind}`);
+  if (options.strd) throw new ConfigError('STRD (spec §2.8) is not part of the engine’s MAE graph', { hint: 'pretrain without strd' });
+  const seed = prior?.seed ?? options.seed ?? 0;
+  const spec: MaskSpec = (prior?.mask as MaskSpec | undefined) ?? { spatial: options.spatialMask ?? 'window', time: options.timeMask ?? 'random', ratio: options.maskRatio ?? 0.5 };
+  if (!['window', 'random', 'atlas'].includes(spec.spatial) || !['random', 'tube'].includes(spec.time)) {
+    throw new UsageError(`unknown mask ${spec.spatial}+${spec.time}`, { hint: 'spatial: window, random, atlas; time: random, tube' });
+  }
+  const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
+    lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
+    patience: prior ? (prior.patience as number | null) : options.patience
+  });
+  const configArg = (prior?.config_arg as string | undefined) ?? options.config;
+  const data = await labelledClips(prior?.data ?? options.data, 'mae', { cacheDir: prior?.cache ?? options.cacheDir, signal: options.signal });
+  const split: Splits = prior
+    ? (() => {
+        const f = run.readJson<SplitRecord>('split.json').folds[0];
+        return { train: f.train, val: f.validation, test: f.test };
+      })()
+    : splitSubjects(data.strata, { seed, fractions: { train: 0.85, val: 0.15, test: 0 } });
+  if (split.val.length === 0 || split.train.length === 0) throw new UsageError(`pretraining needs held-out subjects: ${data.strata.size} subjects give ${split.train.length} train / ${split.val.length} validation`, { hint: 'use a dataset with 2 or more subjects' });
+  const trainSet = new Set(split.train);
+  const valSet = new Set(split.val);
+  const train = data.samples.filter(s => trainSet.has(s.subject));
+  const validation = data.samples.filter(s => valSet.has(s.subject));
+  const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolveConfig(configArg ?? 'cpu'), explicitConfig: configArg !== undefined, seed, mae: true, session: options.session });
+  const resolved = start.config;
+  const frames = train[0].frames;
+  const sampler = await maskSampler(resolved.config, spec, frames, options.atlas);
+  const batch = Math.min(rec.batch, train.length);
+  if (!prior) {
+    await run.writeJson('run.json', {
+      format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
+      data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
+      config_arg: configArg ?? null, from: start.from, mask: spec, recipe: rec.name, recipe_description: rec.description,
+      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience
+    } satisfies RunRecord);
+    await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
+    await run.writeJson('samples.json', { type: 'mae', level: 'clip', samples: data.samples.map(s => ({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, frames: s.frames, target: null })), dropped: data.dropped });
+  } else {
+    cleanPartial(run.dir);
+    await run.setStatus('running');
+  }
+  const ckDir = run.file('checkpoints');
+  const last = path.join(ckDir, 'last');
+  const resumed = resume && hasCheckpoint(last);
+  let model: NeuroStormModel;
+  let state: LoopState;
+  let initialValidLoss: number;
+  const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, seed });
+  if (resumed) {
+    const ck = await readCheckpoint(last, options.session);
+    model = withMaskConfig(ck.model, spec);
+    state = ck.state;
+    initialValidLoss = ck.extra.initialValidLoss as number;
+  } else {
+    model = withMaskConfig(withMae(start.model, seed), spec);
+    state = freshState();
+    initialValidLoss = await validate(model);
+  }
+  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm });
+  if (resumed) await restoreOptimizer(last, tr);
+  const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
+  const root = new Random(seed);
+  const perEpoch = Math.floor(train.length / batch);
+  try {
+    state = await runLoop(
+      {
+        run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, seed, epochs: rec.epochs,
+        schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
+        feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
+        validate: async m => ({ name: 'masked_loss', value: await validate(m), higherIsBetter: false }),
+        extra: { initialValidLoss }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
+      },
+      state
+    );
+  } catch (err) {
+    await run.setStatus((err as { code?: string }).code === 'E_ABORTED' ? 'interrupted' : 'failed', { error: String((err as Error).message) });
+    throw err;
+  }
+  const finalValidLoss = state.history.length ? (state.history[state.history.length - 1].valid_masked_loss as number) : initialValidLoss;
+  await run.writeJson('manifest.json', buildManifest({
+    dataHash: data.contentHash, seeds: { run: seed }, provider: tr.trainer.provider,
+    timings: { total_seconds: (Date.now() - t0) / 1000 },
+    metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best },
+    extra: { mask: spec, recipe: rec.description }
+  }));
+  await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss });
+  return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, history: state.history };
+}
