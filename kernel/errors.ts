@@ -97,6 +97,25 @@ export class DiskFullError extends NeuroStormError {
   }
 }
 
+/** One failed item of a batch job (a run of a cohort), with the typed error's code and message. */
+export interface ItemFailure {
+  file: string;
+  code: string;
+  reason: string;
+}
+
+/**
+ * A batch job finished every item it could, and some failed: `failures` lists each with its
+ * reason. The good items' results are kept (caches written), so a rerun redoes only the failures.
+ */
+export class PartialFailureError extends NeuroStormError {
+  readonly failures: ItemFailure[];
+  constructor(message: string, failures: ItemFailure[], details: ErrorDetails = {}) {
+    super('E_PARTIAL', message, details);
+    this.failures = failures;
+  }
+}
+
 /** A model or training configuration is invalid. */
 export class ConfigError extends NeuroStormError {
   constructor(message: string, details: ErrorDetails = {}) {

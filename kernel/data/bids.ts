@@ -6,6 +6,10 @@
  * Derivatives: only MNI152 spaces are used (MNI152NLin2009cAsym from fMRIPrep, MNI152NLin6Asym as
  * FSL/HCP/UKB); other spaces (T1w, fsnative...) and non-preproc descs are skipped. When one run
  * exists in several spaces/resolutions, the one closest to the official grid is kept.
+ *
+ * Symlinked sub-* and ses-* folders (datasets assembled from links) are followed; a link that is broken
+ * or points at a file is reported in `skipped`. Two participants.tsv rows for one participant
+ * ("02" and "sub-02" included) are a DatasetError naming both rows, never a silent last-row-wins.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -76,13 +80,50 @@ export function parseBidsName(name: string): {
   return { entities, suffix, extension: dot >= 0 ? name.slice(dot) : '' };
 }
 
-function listDirs(dir: string, prefix: string): string[] {
+/** Sub-folders of `dir` named `prefix*`, following symlinks; links that lead nowhere usable go to `skipped`. */
+function listDirs(dir: string, prefix: string, skipped: SkippedFile[]): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter(e => e.isDirectory() && e.name.startsWith(prefix))
-    .map(e => e.name)
-    .sort();
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.name.startsWith(prefix)) continue;
+    if (e.isDirectory()) out.push(e.name);
+    else if (e.isSymbolicLink()) {
+      const link = path.join(dir, e.name);
+      let target: fs.Stats | null = null;
+      try {
+        target = fs.statSync(link);
+      } catch {
+        target = null;
+      }
+      if (target?.isDirectory()) out.push(e.name);
+      else
+        skipped.push({
+          file: link,
+          reason: target ? `symlink to a file (${fs.readlinkSync(link)}), not a folder` : `broken symlink (to ${fs.readlinkSync(link)})`
+        });
+    }
+  }
+  return out.sort();
+}
+
+/** participant_id -> row, refusing two rows for one participant ("02" and "sub-02" are the same). */
+function participantsById(rows: Record<string, string | null>[], file: string): Map<string, Record<string, string | null>> {
+  const byId = new Map<string, Record<string, string | null>>();
+  const rowOf = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const raw = r.participant_id ?? '';
+    const id = normaliseId(raw);
+    const first = rowOf.get(id);
+    if (first !== undefined) {
+      throw new DatasetError(
+        `participants.tsv has two rows for ${id}: row ${first + 1} ("${rows[first].participant_id}") and row ${i + 1} ("${raw}")`,
+        { file, hint: 'keep one row per participant (rows counted after the header)' }
+      );
+    }
+    rowOf.set(id, i);
+    byId.set(id, r);
+  });
+  return byId;
 }
 
 /** Sidecars that apply to `file` by BIDS inheritance: *_bold.json whose entities are a subset, root first. */
@@ -148,10 +189,10 @@ export async function openBids(root: string): Promise<BidsDataset> {
   const skipped: SkippedFile[] = [];
   const notes: string[] = [];
   const candidates: BidsRun[] = [];
-  const subjects = listDirs(abs, 'sub-');
+  const subjects = listDirs(abs, 'sub-', skipped);
   if (subjects.length === 0) throw new DatasetError('no sub-* folders: not a BIDS dataset', { file: abs });
   for (const sub of subjects) {
-    const sessions = listDirs(path.join(abs, sub), 'ses-');
+    const sessions = listDirs(path.join(abs, sub), 'ses-', skipped);
     const funcDirs = [
       ...(fs.existsSync(path.join(abs, sub, 'func'))
         ? [{ ses: null as string | null, dir: path.join(abs, sub, 'func') }]
@@ -260,7 +301,7 @@ export async function openBids(root: string): Promise<BidsDataset> {
       throw new DatasetError('participants.tsv has no participant_id column', { file: table });
     columns = t.columns;
     participants = t.rows;
-    const byId = new Map(t.rows.map(r => [normaliseId(r.participant_id ?? ''), r]));
+    const byId = participantsById(t.rows, table);
     for (const run of runs) run.participant = byId.get(run.subject) ?? null;
     const missing = [...new Set(runs.filter(r => r.participant === null).map(r => r.subject))];
     if (missing.length)

@@ -2,12 +2,18 @@
  * `ns.data.check` / `neurostorm check DATASET`: the preprocessing validator. For every run it
  * compares what the file is with what the model expects (spec 6.1: MNI152 space, the FSL 2 mm LAS
  * grid, TR 0.8 s, at least one 20-frame clip, brain coverage, raw positive intensities) and says
- * pass / warn / fail with the reason. It reads headers and the first frame only.
+ * pass / warn / fail with the reason. It reads the header and the first frame, and checks the data
+ * section's length against the header (a plain file by its size; a gzip stream is inflated once, in
+ * constant memory, and must end where the header says), so a truncated run fails here rather than
+ * midway through preprocessing. A run that cannot be read at all is one failed row, not the end of
+ * the check.
  */
 import * as path from 'path';
 import { NeuroStormError } from '../errors';
 import { voxelSizes } from '../nifti/affine';
-import { read } from '../nifti/read';
+import { pairPaths, read, readHeader } from '../nifti/read';
+import { dataByteLength } from '../nifti/header';
+import { fileSource } from '../nifti/source';
 import { NiftiImage } from '../nifti/image';
 import { labelMapOnGrid } from './atlas';
 import { BidsDataset, BidsRun, openBids } from './bids';
@@ -24,7 +30,7 @@ export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface CheckRow {
   /** Run path relative to the dataset root. */
   run: string;
-  check: 'space' | 'orientation' | 'voxel size' | 'TR' | 'frames' | 'coverage' | 'intensity';
+  check: 'data' | 'space' | 'orientation' | 'voxel size' | 'TR' | 'frames' | 'coverage' | 'intensity';
   status: CheckStatus;
   /** What was found. */
   value: string;
@@ -285,6 +291,40 @@ function contentChecks(frame0: NiftiImage, brain: Int32Array | null): Row[] {
   return rows;
 }
 
+/**
+ * The voxel data against the header: the data must end at vox_offset + the declared bytes. Plain
+ * files are judged by their size; gzip streams are inflated through (never held) and counted.
+ */
+async function dataCheck(file: string): Promise<Row> {
+  const header = await readHeader(file);
+  const end = header.voxOffset + dataByteLength(header);
+  const dataFile = pairPaths(file)?.img ?? file;
+  const source = await fileSource(dataFile);
+  let length: number;
+  try {
+    if (!source.compressed) length = source.storedBytes;
+    else {
+      length = 0;
+      for (let n; (n = await source.skip(1 << 26)) > 0; ) length += n;
+    }
+  } finally {
+    await source.close();
+  }
+  const what = source.compressed ? 'the gzip stream holds' : 'the file holds';
+  if (length < end) {
+    return {
+      check: 'data',
+      status: 'fail',
+      value: `${length} of ${end} bytes`,
+      reason: `truncated: the header declares voxel data up to byte ${end} but ${what} ${length} bytes (${((100 * Math.max(0, length - header.voxOffset)) / (end - header.voxOffset)).toFixed(1)}% of the data)`
+    };
+  }
+  if (length > end && source.compressed) {
+    return { check: 'data', status: 'warn', value: `${length} bytes`, reason: `${length - end} bytes after the voxel data the header declares` };
+  }
+  return { check: 'data', status: 'pass', value: `${end} bytes`, reason: 'the data section is as long as the header declares' };
+}
+
 async function brainIndices(mask: string | undefined): Promise<Int32Array | null> {
   let file = mask;
   if (!file) {
@@ -311,14 +351,22 @@ export async function check(dataset: BidsDataset | string, options: CheckOptions
   for (const [i, run] of ds.runs.entries()) {
     checkAborted(options.signal, 'check');
     const name = path.relative(ds.root, run.file);
-    const frame0 = await read(run.file, { frames: { start: 0, count: 1 } });
-    const found: Row[] = [spaceCheck(run, frame0), orientationCheck(frame0), voxelCheck(frame0)];
-    const { row, tr } = trCheck(run, frame0);
-    found.push(
-      row,
-      framesCheck(run.shape[3], tr, options.sequenceLength ?? 20),
-      ...contentChecks(frame0, brain)
-    );
+    const found: Row[] = [];
+    try {
+      found.push(await dataCheck(run.file));
+      const frame0 = await read(run.file, { frames: { start: 0, count: 1 } });
+      found.push(spaceCheck(run, frame0), orientationCheck(frame0), voxelCheck(frame0));
+      const { row, tr } = trCheck(run, frame0);
+      found.push(
+        row,
+        framesCheck(run.shape[3], tr, options.sequenceLength ?? 20),
+        ...contentChecks(frame0, brain)
+      );
+    } catch (err) {
+      if (!(err instanceof NeuroStormError) || err.code === 'E_ABORTED') throw err;
+      // One unreadable run is one failed row; the other runs are still checked.
+      found.push({ check: 'data', status: 'fail', value: 'unreadable', reason: err.message });
+    }
     rows.push(...found.map(r => ({ run: name, ...r })));
     options.onProgress?.({ label: 'check', step: i + 1, totalSteps: ds.runs.length, message: name });
   }

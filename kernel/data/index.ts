@@ -14,7 +14,7 @@ export type { BidsDataset, BidsRun, SkippedFile } from './bids';
 export { check, formatCheckReport } from './check';
 export type { CheckReport, CheckRow, CheckStatus, CheckOptions } from './check';
 export { preprocess, preprocessRun, fileSha256, TARGET_TR } from './preprocess';
-export type { PreprocessOptions, PreprocessedRun, RunPreprocessOptions } from './preprocess';
+export type { PreprocessOptions, PreprocessedRun, RunPreprocessOptions, PreprocessReport, PreprocessFailure } from './preprocess';
 export { readCacheHeader, readCacheFrames, CACHE_VERSION } from './frame-cache';
 export type { CacheHeader } from './frame-cache';
 export { clipsOf, batches, readClip } from './sampler';

@@ -10,9 +10,10 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DatasetError } from '../errors';
+import { AbortedError, DatasetError, DiskFullError, ItemFailure, NeuroStormError, PartialFailureError } from '../errors';
 import { writeStreamAtomic } from '../io/atomic';
 import { fileSha256 } from '../io/hash';
+import { tryLock, waitForLock } from '../io/lock';
 import { NiftiImage } from '../nifti/image';
 import { read } from '../nifti/read';
 import { BidsDataset, BidsRun, openBids } from './bids';
@@ -217,6 +218,11 @@ export interface PreprocessOptions extends LongWorkOptions, Omit<RunPreprocessOp
   useMasks?: boolean;
   /** Rebuild caches even when a valid one exists. */
   force?: boolean;
+  /**
+   * Return the report when some runs fail instead of throwing a PartialFailureError (the good runs
+   * are cached either way).
+   */
+  allowFailures?: boolean;
 }
 
 export interface PreprocessedRun {
@@ -225,6 +231,19 @@ export interface PreprocessedRun {
   header: CacheHeader;
   /** True when a valid cache with the same content hash and options was reused. */
   reused: boolean;
+}
+
+/** A run that could not be preprocessed, and why (the typed error's code and message). */
+export interface PreprocessFailure extends ItemFailure {
+  run: BidsRun;
+}
+
+export interface PreprocessReport {
+  cacheDir: string;
+  /** Every run that has a valid cache now, in dataset order. */
+  runs: PreprocessedRun[];
+  /** Every run that failed, with its reason; empty when all succeeded. */
+  failures: PreprocessFailure[];
 }
 
 function cacheName(run: BidsRun): string {
@@ -236,50 +255,118 @@ function cacheName(run: BidsRun): string {
   );
 }
 
+/** The cache's header when it is valid for `run` with these options (same content and options), else null. */
+async function reusableCache(run: BidsRun, cache: string, runOptions: RunPreprocessOptions): Promise<CacheHeader | null> {
+  if (!fs.existsSync(cache)) return null;
+  try {
+    const existing = await readCacheHeader(cache);
+    const maskHash = runOptions.mask ? await fileSha256(runOptions.mask) : null;
+    if (
+      existing.source.optionsKey === optionsKey(runOptions, maskHash) &&
+      existing.source.sha256 === (await fileSha256(run.file))
+    )
+      return existing;
+  } catch {
+    // unreadable or stale cache: rebuilt
+  }
+  return null;
+}
+
+/** Errors that stop the whole job rather than one run: interrupts, a full disk, a lost cache folder. */
+function stopsEverything(err: unknown): boolean {
+  return err instanceof AbortedError || err instanceof DiskFullError;
+}
+
 /**
  * Preprocesses every run of a dataset: `await ns.data.preprocess('cohort')` or a BidsDataset from
- * openBids. Reuses caches whose source hash and options match.
+ * openBids. Reuses caches whose source hash and options match. A run that fails (truncated,
+ * unreadable, no foreground) does not stop the others: every good run is cached, then a
+ * PartialFailureError lists each bad run with its reason (or, with `allowFailures`, the report
+ * carries them). Two processes on one dataset share the work: each run is built under a lock file
+ * beside its cache; a run locked by another process is left to it and its cache reused once done.
  */
 export async function preprocess(
   dataset: BidsDataset | string,
   options: PreprocessOptions = {}
-): Promise<{ cacheDir: string; runs: PreprocessedRun[] }> {
+): Promise<PreprocessReport> {
   const ds = typeof dataset === 'string' ? await openBids(dataset) : dataset;
   const cacheDir = path.resolve(options.cacheDir ?? path.join(ds.root, 'derivatives', 'neurostorm'));
-  const out: PreprocessedRun[] = [];
-  for (const [i, run] of ds.runs.entries()) {
-    checkAborted(options.signal, 'preprocess');
+  await fs.promises.mkdir(cacheDir, { recursive: true });
+  const done = new Map<number, PreprocessedRun>();
+  const failures = new Map<number, PreprocessFailure>();
+  let step = 0;
+  const progress = (run: BidsRun, note: string) =>
+    options.onProgress?.({
+      label: 'preprocess',
+      step: ++step,
+      totalSteps: ds.runs.length,
+      message: `${path.basename(run.file)}${note}`
+    });
+  const attempt = async (i: number, run: BidsRun, canWait: boolean): Promise<'done' | 'locked'> => {
     const cache = path.join(cacheDir, cacheName(run));
     const runOptions: RunPreprocessOptions = {
       tr: run.sidecarTr ?? undefined,
       targetTr: options.targetTr,
       mask: options.useMasks === false ? null : run.mask
     };
-    let reused = false;
-    let header: CacheHeader | null = null;
-    if (!options.force && fs.existsSync(cache)) {
-      try {
-        const existing = await readCacheHeader(cache);
-        const maskHash = runOptions.mask ? await fileSha256(runOptions.mask) : null;
-        if (
-          existing.source.optionsKey === optionsKey(runOptions, maskHash) &&
-          existing.source.sha256 === (await fileSha256(run.file))
-        ) {
-          header = existing;
-          reused = true;
+    const lockFile = path.join(cacheDir, `.${cacheName(run)}.lock`);
+    try {
+      let header = options.force ? null : await reusableCache(run, cache, runOptions);
+      let reused = header !== null;
+      if (!header) {
+        const lock = await tryLock(lockFile);
+        if (!lock) {
+          if (!canWait) return 'locked';
+          await waitForLock(lockFile, options.signal);
+          return attempt(i, run, false);
         }
-      } catch {
-        header = null; // unreadable or stale cache: rebuilt below
+        try {
+          // Another process may have finished this run between our check and our lock.
+          header = options.force ? null : await reusableCache(run, cache, runOptions);
+          reused = header !== null;
+          header ??= await preprocessRun(run.file, cache, runOptions);
+        } finally {
+          await lock.release();
+        }
       }
+      done.set(i, { run, cache, header, reused });
+      progress(run, reused ? ' (cached)' : '');
+    } catch (err) {
+      if (stopsEverything(err)) throw err;
+      const typed = err instanceof NeuroStormError;
+      failures.set(i, {
+        run,
+        file: run.file,
+        code: typed ? err.code : 'E_UNEXPECTED',
+        reason: typed ? err.message : `unexpected ${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? String(err)}`
+      });
+      progress(run, ' (failed)');
     }
-    if (!header) header = await preprocessRun(run.file, cache, runOptions);
-    out.push({ run, cache, header, reused });
-    options.onProgress?.({
-      label: 'preprocess',
-      step: i + 1,
-      totalSteps: ds.runs.length,
-      message: `${path.basename(run.file)}${reused ? ' (cached)' : ''}`
-    });
+    return 'done';
+  };
+  // First pass: every run not locked by another process; then wait for those and reuse their caches.
+  const deferred: number[] = [];
+  for (const [i, run] of ds.runs.entries()) {
+    checkAborted(options.signal, 'preprocess');
+    if ((await attempt(i, run, false)) === 'locked') deferred.push(i);
   }
-  return { cacheDir, runs: out };
+  for (const i of deferred) {
+    checkAborted(options.signal, 'preprocess');
+    await attempt(i, ds.runs[i], true);
+  }
+  const order = (m: Map<number, PreprocessedRun | PreprocessFailure>) => [...m.keys()].sort((a, b) => a - b);
+  const report: PreprocessReport = {
+    cacheDir,
+    runs: order(done).map(i => done.get(i) as PreprocessedRun),
+    failures: order(failures).map(i => failures.get(i) as PreprocessFailure)
+  };
+  if (report.failures.length && !options.allowFailures) {
+    const list = report.failures.map(f => `${path.relative(ds.root, f.file)}: ${f.reason}`).join('; ');
+    throw new PartialFailureError(
+      `${report.failures.length} of ${ds.runs.length} runs could not be preprocessed (the other ${report.runs.length} are cached): ${list}`,
+      report.failures.map(({ file, code, reason }) => ({ file, code, reason })),
+      { file: ds.root, hint: 'fix or remove those runs (neurostorm check shows why), or pass allowFailures to go on without them' }
+    );
+  }
+  return report;
 }

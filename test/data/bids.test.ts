@@ -195,6 +195,8 @@ test('the validator: pass/warn/fail with reasons for space, grid, TR, frames, co
     }
     const report = await check(dir);
     expect(statuses(report, /sub-01/)).toEqual({
+      // 352-byte header + 91x109x91x40 int16 voxels: the data section is exactly as declared.
+      data: `pass: ${352 + 91 * 109 * 91 * 40 * 2} bytes`,
       space: 'pass: MNI152NLin6Asym',
       orientation: 'pass: LAS, FSL 91x109x91 grid',
       'voxel size': 'pass: 2.00 x 2.00 x 2.00 mm',
