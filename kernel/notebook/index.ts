@@ -2,9 +2,7 @@
  * `ns.notebook`: what cells and `%neurostorm` magics use to talk to the notebook — magics, the
  * running cell's abort signal, rich display and live progress.
  */
-export { runMagic, splitMagicLine } from './magic';
-export { MAGIC_VERBS } from './magic-table';
-export type { MagicVerb, MagicContext } from './magic-verb';
+export { runMagic, splitMagicLine, magicHelp, completeMagic } from './magic';
 export { currentSignal, safePoint, throwIfAborted, runWithSignal } from './kernel/abort';
 export { display, updateDisplay, isDisplayable, MIME_BUNDLE, MimeBundleValue } from './display/display';
 export type { Displayable } from './display/display';

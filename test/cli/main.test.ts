@@ -72,3 +72,36 @@ describe('neurostorm doctor', () => {
     expect(report.jupyter[0]).toMatchObject({ dataDir: dir, kernelspecInstalled: true, labextensionInstalled: false });
   });
 });
+
+describe('flags checked against the verb schema before any work', () => {
+  it.each([
+    [['synth', '--out', 'never-written', '--frames', '10'], /--frames 10 at --tr 0.8 s is 10 frames.*shorter than one 20-frame clip/],
+    [['synth', '--out', 'never-written', '--subjects', '-1'], /--subjects must be a whole number >= 2, got -1/],
+    [['synth', '--out', 'never-written', '--frames', 'abc'], /--frames takes a number, got "abc"/],
+    [['check'], /check needs DATASET.*usage: neurostorm check DATASET \[--mask PATH\] \[--json\]/],
+    [['check', 'a', 'b'], /check takes DATASET, got also "b"/],
+    [['load', 'x', '--head-kind', 'mlp'], /--head-kind must be one of cls, reg, got "mlp"/]
+  ])('%j is a usage error: exit 2, nothing written', async (argv, message) => {
+    const c = capture();
+    expect(await runCli(argv, c.io)).toBe(2);
+    expect(c.err.join('\n')).toMatch(message);
+    expect(fs.existsSync(path.join(process.cwd(), 'never-written'))).toBe(false);
+  });
+
+  it('prints a usage line that lists every flag, generated from the table', async () => {
+    const c = capture();
+    expect(await runCli(['synth', '--help'], c.io)).toBe(0);
+    const usage = c.out.join('\n').split('\n')[0];
+    for (const flag of ['out', 'subjects', 'sessions', 'frames', 'tr', 'seed', 'effect', 'task', 'atlas', 'mask', 'overwrite', 'json'])
+      expect(usage).toContain(`--${flag}`);
+    expect(usage).toMatch(/^usage: neurostorm synth --out DIR \[--subjects N\]/);
+  });
+
+  it('gives a typed data error exit 1 with file and hint, no stack', async () => {
+    const c = capture();
+    expect(await runCli(['check', path.join(os.tmpdir(), 'ns-no-such-dataset')], c.io)).toBe(1);
+    const text = c.err.join('\n');
+    expect(text).toMatch(/^neurostorm check: DatasetError \[E_DATASET\]: .*ns-no-such-dataset/);
+    expect(text).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,7 +1,3 @@
-import { runMagic, splitMagicLine, completeMagic } from '../../kernel/notebook/magic';
-import { magicHelp } from '../../kernel/notebook/magic-help';
-import { MAGIC_VERBS } from '../../kernel/notebook/magic-table';
-import { MagicContext, MagicVerb } from '../../kernel/notebook/magic-verb';
 import {
   blankMagics,
   prepareCell,
@@ -10,96 +6,6 @@ import {
 } from '../../kernel/notebook/kernel/cell-rewrite';
 import { UsageError } from '../../kernel/errors';
 import { expandShorthandProperties } from '../../kernel/notebook/kernel/shorthand-fix';
-
-/** A verb that returns what it was called with, to see parsing and merging. */
-const echo: MagicVerb = {
-  verb: 'echo',
-  summary: 'returns its options',
-  usage: '%neurostorm echo [ARGS] [--count N] [--name TEXT] [--tag T] [--loud]',
-  flags: {
-    count: { type: 'number', description: 'a number', default: 1 },
-    name: { type: 'string', description: 'a name' },
-    tag: { type: 'list', description: 'tags' },
-    loud: { type: 'boolean', description: 'a switch' }
-  },
-  takesConfig: true,
-  run: async (ctx: MagicContext) => ({
-    positionals: ctx.positionals,
-    options: ctx.options,
-    config: ctx.config
-  })
-};
-const VERBS = [...MAGIC_VERBS, echo];
-
-describe('%neurostorm line splitting', () => {
-  it('splits like a shell: quotes group, backslash escapes', () => {
-    expect(splitMagicLine(`view "my scan.nii.gz" --title 'a b'  x\\ y`)).toEqual([
-      'view',
-      'my scan.nii.gz',
-      '--title',
-      'a b',
-      'x y'
-    ]);
-    expect(splitMagicLine('echo ""')).toEqual(['echo', '']);
-    expect(() => splitMagicLine('view "open')).toThrow(UsageError);
-  });
-});
-
-describe('runMagic', () => {
-  it('parses flags with the CLI parser and passes positionals', async () => {
-    const out = (await runMagic('echo a b --count 3 --tag x --tag y,z --loud', undefined, VERBS)) as {
-      positionals: string[];
-      options: Record<string, unknown>;
-    };
-    expect(out.positionals).toEqual(['a', 'b']);
-    expect(out.options).toEqual({ count: 3, tag: ['x', 'y', 'z'], loud: true });
-  });
-
-  it('lets a cell body override defaults and the line override the body', async () => {
-    const body = 'count: 7\nname: from body\ntag: single\n';
-    const fromBody = (await runMagic('echo', body, VERBS)) as { options: Record<string, unknown> };
-    expect(fromBody.options).toEqual({ count: 7, name: 'from body', tag: ['single'] });
-    const fromLine = (await runMagic('echo --name line', '{"count": 2, "name": "json body"}', VERBS)) as {
-      options: Record<string, unknown>;
-    };
-    expect(fromLine.options).toEqual({ count: 2, name: 'line' });
-  });
-
-  it('gives short UsageErrors with the usage line for unknown verbs, bad flags and bad bodies', async () => {
-    await expect(runMagic('frob', undefined, VERBS)).rejects.toThrow(
-      /unknown verb "frob".*verbs: help, info, synth, load, view, echo/
-    );
-    await expect(runMagic('echo --colour red', undefined, VERBS)).rejects.toThrow(
-      /unknown flag --colour.*usage: %neurostorm echo/
-    );
-    await expect(runMagic('echo --count many', undefined, VERBS)).rejects.toThrow(
-      /--count takes a number, got "many"/
-    );
-    await expect(runMagic('echo', 'colour: red', VERBS)).rejects.toThrow(/unknown option "colour"/);
-    await expect(runMagic('echo', 'count: many', VERBS)).rejects.toThrow(/option "count" takes a number/);
-    await expect(runMagic('echo', '- a list', VERBS)).rejects.toThrow(/must be a mapping/);
-    await expect(runMagic('echo', 'a: [unclosed', VERBS)).rejects.toThrow(/not valid YAML/);
-    await expect(runMagic('info', 'x: 1', VERBS)).rejects.toThrow(/takes no cell body/);
-    await expect(runMagic('', undefined, VERBS)).rejects.toThrow(/no verb given/);
-  });
-
-  it('generates help from the table, so a new verb documents itself', () => {
-    const all = magicHelp(VERBS);
-    for (const v of VERBS)
-      expect(all).toMatch(new RegExp(`\\n  ${v.verb}\\s+${v.summary.slice(0, 20).replace(/[()`]/g, '.')}`));
-    const one = magicHelp(VERBS, 'echo');
-    expect(one).toMatch(/^usage: %neurostorm echo/);
-    expect(one).toMatch(/--count N\s+a number \(default: 1\)/);
-    expect(one).toMatch(/YAML\/JSON body/);
-    expect(() => magicHelp(VERBS, 'nope')).toThrow(/unknown verb "nope"/);
-  });
-
-  it("completes verbs, then the verb's flags", () => {
-    expect(completeMagic('vi').matches).toEqual(['view']);
-    expect(completeMagic('view x.nii --fr')).toEqual({ matches: ['--frame'], replace: 4 });
-    expect(completeMagic('view x.nii').matches).toEqual([]);
-  });
-});
 
 describe('cell rewriting', () => {
   it('turns magic lines into one awaited API call each, keeping line numbers', () => {

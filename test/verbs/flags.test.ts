@@ -1,4 +1,4 @@
-import { formatFlagHelp, parseFlags, FlagSchema } from '../../kernel/cli/flags';
+import { formatFlagHelp, parseFlags, FlagSchema } from '../../kernel/verbs/flags';
 import { UsageError } from '../../kernel/errors';
 
 const schema: FlagSchema = {
@@ -37,5 +37,28 @@ describe('parseFlags', () => {
     expect(help).toContain('--out-dir, -o VALUE');
     expect(help).toContain('how many (default: 8)');
     expect(help).toContain('seed (required)');
+  });
+
+  it('refuses values outside a flag\'s limits with the flag named', () => {
+    const limited: FlagSchema = {
+      subjects: { type: 'number', integer: true, min: 2, description: 'participants' },
+      ratio: { type: 'number', min: 0, max: 1, description: 'a fraction' },
+      mode: { type: 'string', choices: ['tpt', 'full', 'probe'], description: 'adaptation' },
+      task: { type: 'string', choices: ['sex'], pattern: { regex: /^phenotype:\S+$/, describe: 'phenotype:COLUMN' }, description: 't' }
+    };
+    const parse = (argv: string[]) => parseFlags(argv, limited, 'usage: x').flags;
+    expect(() => parse(['--subjects', '-1'])).toThrow(/--subjects must be a whole number >= 2, got -1/);
+    expect(() => parse(['--subjects', '2.5'])).toThrow(UsageError);
+    expect(() => parse(['--ratio', '1.5'])).toThrow(/--ratio must be a number from 0 to 1, got 1.5/);
+    expect(() => parse(['--mode', 'tp'])).toThrow(/--mode must be one of tpt, full, probe, got "tp"/);
+    expect(() => parse(['--task', 'age'])).toThrow(/one of sex, phenotype:COLUMN/);
+    expect(parse(['--subjects', '2', '--ratio', '0', '--mode', 'probe', '--task', 'phenotype:iq'])).toEqual({
+      subjects: 2,
+      ratio: 0,
+      mode: 'probe',
+      task: 'phenotype:iq'
+    });
+    expect(formatFlagHelp(limited)).toMatch(/--subjects N\s+participants \(a whole number >= 2\)/);
+    expect(formatFlagHelp(limited)).toContain('--mode tpt|full|probe');
   });
 });

@@ -1,36 +1,19 @@
-/** `%neurostorm help` text, generated from the verb table so a new verb documents itself. */
-import { formatFlagHelp } from '../cli/flags';
-import { UsageError } from '../errors';
-import { MagicVerb } from './magic-verb';
+/** `%neurostorm help` and completion inside magics, generated from the verb table (kernel/verbs). */
+import { completeVerbLine, Completion, findVerb, helpText, offeredBy, Verb, VERBS } from '../../verbs';
+import { MAGIC_STYLE } from './style';
 
-export function magicUsageLine(): string {
-  return 'usage: %neurostorm <verb> [--flags]; %neurostorm help lists the verbs';
+/** The magic verb list, or one verb's usage and flags. */
+export function magicHelp(verbs: readonly Verb[] = VERBS, verb?: string): string {
+  return helpText(verbs, MAGIC_STYLE, verb);
 }
 
-/** `%neurostorm help`: generated from the verb table, so a new verb documents itself. */
-export function magicHelp(verbs: readonly MagicVerb[], verb?: string): string {
-  if (verb !== undefined) {
-    const entry = verbs.find(v => v.verb === verb);
-    if (!entry) throw unknownVerb(verb, verbs);
-    const flags = Object.keys(entry.flags).length ? `\n\n${formatFlagHelp(entry.flags)}` : '';
-    const body = entry.takesConfig
-      ? `\n\nAs a cell magic, %%neurostorm ${entry.verb} takes a YAML/JSON body with the same options.`
-      : '';
-    return `usage: ${entry.usage}\n\n${entry.summary}${flags}${body}`;
-  }
-  const width = Math.max(...verbs.map(v => v.verb.length)) + 2;
-  return [
-    magicUsageLine(),
-    '',
-    'verbs:',
-    ...verbs.map(v => `  ${v.verb.padEnd(width)}${v.summary}`),
-    '',
-    'Each verb is one call of the API (import * as ns from "neurostorm-lab"); %neurostorm help <verb> shows its flags.'
-  ].join('\n');
+/** Completions for the magic text before the cursor: verbs, flags, choices, and paths. */
+export function completeMagic(text: string, verbs: readonly Verb[] = VERBS, cwd: string = process.cwd()): Completion {
+  return completeVerbLine(text, verbs, MAGIC_STYLE, cwd);
 }
 
-export function unknownVerb(verb: string, verbs: readonly MagicVerb[]): UsageError {
-  return new UsageError(`unknown verb "${verb}"`, {
-    hint: `verbs: ${verbs.map(v => v.verb).join(', ')}; ${magicUsageLine()}`
-  });
+/** Whether `name` is a verb of the magics (its name, an alias, or its magic name). */
+export function isMagicVerb(name: string, verbs: readonly Verb[] = VERBS): boolean {
+  const verb = findVerb(verbs, name);
+  return verb !== undefined && offeredBy(verb, 'magic');
 }

@@ -1,154 +1,83 @@
 /**
- * `runMagic`: what a rewritten `%neurostorm` line calls. Splits the line like a shell, looks the verb
- * up in the table, parses flags with THE flag parser, parses a `%%neurostorm` body as YAML/JSON, and
- * runs the verb under the cell's abort signal. Unknown verbs and bad flags are UsageErrors carrying
- * the usage line; the kernel shows them as a short error and keeps running.
+ * `runMagic`: what a rewritten `%neurostorm` line calls (kernel/cell-rewrite.ts). Splits the line,
+ * looks the verb up in THE verb table (kernel/verbs), checks its arguments and a `%%neurostorm` YAML
+ * body against the verb's schema, runs it under the cell's abort signal with a progress display fed
+ * by its progress events, presents the result (present.ts) and resolves to the value it produces:
+ * `--as NAME` binds it, and a magic that ends a cell makes it the cell's value.
  */
-import { parse as parseYaml } from 'yaml';
-import { FlagSchema, parseFlags } from '../cli/flags';
-import { UsageError } from '../errors';
-import { currentSignal } from './abort';
-import { magicUsageLine as usageLine, unknownVerb } from './magic-help';
-import { MAGIC_VERBS } from './magic-table';
-import { MagicVerb } from './magic-verb';
+import { UsageError } from '../../errors';
+import { findVerb, generalUsage, nameIn, offeredBy, parseBody, parseVerbArgs, unknownVerb, usageLine, Verb, VERBS } from '../../verbs';
+import { ProgressEvent } from '../../progress';
+import { currentSignal } from '../kernel/abort';
+import { ProgressDisplay } from '../display/progress';
+import { MimeBundle } from '../kernel/wire';
+import { presentInNotebook } from './present';
+import { splitMagicLine } from './split-line';
+import { MAGIC_STYLE } from './style';
 
-/** Splits a magic line into words: whitespace separates, '...' and "..." group, \ escapes. */
-export function splitMagicLine(line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];
-      else word += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      word += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote)
-    throw new UsageError(`unterminated ${quote} quote in "%neurostorm ${line}"`, { hint: usageLine() });
-  if (inWord) words.push(word);
-  return words;
+/** A TypeScript identifier that `--as` may bind (the rewrite declares it with `const`). */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Labels of values magics produced, so the cell's value shows as one line, not an object dump. */
+const labels = new WeakMap<object, string>();
+
+/** The cell-value bundle of a value a magic produced, or null for any other value. */
+export function magicValueBundle(value: unknown): MimeBundle | null {
+  const label = typeof value === 'object' && value !== null ? labels.get(value) : undefined;
+  return label === undefined ? null : { data: { 'text/plain': label }, metadata: {} };
 }
 
-function parseConfig(body: string, verb: string): Record<string, unknown> | null {
-  if (body.trim() === '') return null;
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(body);
-  } catch (err) {
-    throw new UsageError(
-      `the body of %%neurostorm ${verb} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(
-      `the body of %%neurostorm ${verb} must be a mapping of options, got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`
-    );
-  }
-  return parsed as Record<string, unknown>;
+/** A progress display that appears with the first progress event (quick verbs show none). */
+function lazyProgress(label: string): { onProgress: (e: ProgressEvent) => void; finish: ProgressDisplay['finish'] } {
+  let shown: ProgressDisplay | null = null;
+  return {
+    onProgress: e => {
+      shown ??= new ProgressDisplay(label, { totalSteps: e.totalSteps });
+      shown.update({ step: e.step, totalSteps: e.totalSteps, ...(e.message ? { message: e.message } : {}) });
+    },
+    finish: (state, message) => shown?.finish(state, message)
+  };
 }
 
-const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/**
- * Options of one call: the flag defaults, then the cell body's config, then the flags given on the
- * line (a default must not override the body). Config keys may be kebab- or camelCase and must be
- * flags of the verb.
- */
-function mergeOptions(
-  entry: MagicVerb,
-  argv: string[],
-  config: Record<string, unknown> | null
-): { values: Record<string, unknown>; positionals: string[] } {
-  const usage = `usage: ${entry.usage}`;
-  const bare: FlagSchema = {};
-  for (const [name, spec] of Object.entries(entry.flags))
-    bare[name] = { ...spec, default: undefined, required: false };
-  const { flags, positionals } = parseFlags(argv, bare, usage);
-  const values: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(entry.flags))
-    if (spec.default !== undefined) values[camel(name)] = spec.default;
-  for (const [key, value] of Object.entries(config ?? {})) {
-    const spec = Object.entries(entry.flags).find(([name]) => camel(name) === camel(key))?.[1];
-    if (!spec)
-      throw new UsageError(`unknown option "${key}" in the %%neurostorm ${entry.verb} body`, { hint: usage });
-    const ok =
-      spec.type === 'number'
-        ? typeof value === 'number'
-        : spec.type === 'boolean'
-          ? typeof value === 'boolean'
-          : true;
-    if (!ok)
-      throw new UsageError(`option "${key}" takes a ${spec.type}, got ${JSON.stringify(value)}`, {
-        hint: usage
-      });
-    values[camel(key)] = spec.type === 'list' && !Array.isArray(value) ? [value] : value;
-  }
-  for (const [key, value] of Object.entries(flags)) if (value !== undefined) values[key] = value;
-  for (const [name, spec] of Object.entries(entry.flags)) {
-    if (spec.required && values[camel(name)] === undefined)
-      throw new UsageError(`--${name} is required`, { hint: usage });
-  }
-  return { values, positionals };
+/** The magic-side verb of `name`, or a UsageError listing the verbs. */
+function lookUp(name: string | undefined, verbs: readonly Verb[]): Verb {
+  if (name === undefined)
+    throw new UsageError('no verb given', {
+      hint: `verbs: ${verbs.filter(v => offeredBy(v, 'magic')).map(v => nameIn(v, 'magic')).join(', ')}; ${generalUsage(MAGIC_STYLE)}`
+    });
+  const verb = findVerb(verbs.filter(v => offeredBy(v, 'magic')), name);
+  if (!verb) throw unknownVerb(name, verbs, MAGIC_STYLE);
+  return verb;
 }
 
 /**
  * Runs one magic. `line` is the text after `%neurostorm`; `body` is the rest of a `%%neurostorm`
- * cell. Resolves to the verb's result.
+ * cell. Resolves to the value the verb produces (undefined for help).
  */
-export async function runMagic(
-  line: string,
-  body?: string,
-  verbs: readonly MagicVerb[] = MAGIC_VERBS
-): Promise<unknown> {
-  const [verb, ...argv] = splitMagicLine(line);
-  if (verb === undefined)
-    throw new UsageError('no verb given', {
-      hint: `verbs: ${verbs.map(v => v.verb).join(', ')}; ${usageLine()}`
-    });
-  const entry = verbs.find(v => v.verb === verb);
-  if (!entry) throw unknownVerb(verb, verbs);
-  if (body !== undefined && !entry.takesConfig) {
-    throw new UsageError(`%%neurostorm ${verb} takes no cell body`, { hint: `usage: ${entry.usage}` });
+export async function runMagic(line: string, body?: string, verbs: readonly Verb[] = VERBS): Promise<unknown> {
+  const [name, ...argv] = splitMagicLine(line);
+  const verb = lookUp(name, verbs);
+  const usage = `usage: ${usageLine(verb, MAGIC_STYLE)}`;
+  if (body !== undefined && !verb.takesBody)
+    throw new UsageError(`%%neurostorm ${name} takes no cell body`, { hint: usage });
+  const config = body === undefined ? null : parseBody(body, nameIn(verb, 'magic'));
+  const { input, extra } = parseVerbArgs(verb, argv, MAGIC_STYLE, config);
+  const bindAs = extra.as as string | undefined;
+  if (bindAs !== undefined && !IDENTIFIER.test(bindAs))
+    throw new UsageError(`--as takes a variable name, got "${bindAs}"`, { hint: usage });
+  if (bindAs !== undefined && verb.producesNothing)
+    throw new UsageError(`${name} produces no value to bind with --as`, { hint: usage });
+  const signal = currentSignal();
+  const progress = lazyProgress(nameIn(verb, 'magic'));
+  let presented;
+  try {
+    const result = await verb.call(input, { env: process.env, signal, onProgress: progress.onProgress });
+    progress.finish('done');
+    presented = await presentInNotebook(result, verbs);
+  } catch (err) {
+    progress.finish(signal.aborted ? 'interrupted' : 'error', err instanceof Error ? err.message : String(err));
+    throw err;
   }
-  const config = body === undefined ? null : parseConfig(body, verb);
-  const options = mergeOptions(entry, argv, config);
-  return entry.run({
-    positionals: options.positionals,
-    options: options.values,
-    config,
-    signal: currentSignal(),
-    print: text => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    verbs
-  });
-}
-
-/** Completions for the magic text before the cursor: verbs, then the verb's flags. */
-export function completeMagic(
-  text: string,
-  verbs: readonly MagicVerb[] = MAGIC_VERBS
-): { matches: string[]; replace: number } {
-  const words = text.split(/\s+/);
-  const last = words[words.length - 1] ?? '';
-  if (words.length <= 1)
-    return { matches: verbs.map(v => v.verb).filter(v => v.startsWith(last)), replace: last.length };
-  const entry = verbs.find(v => v.verb === words[0]);
-  if (!entry || !last.startsWith('-')) return { matches: [], replace: 0 };
-  const flags = Object.keys(entry.flags).map(f => `--${f}`);
-  return { matches: flags.filter(f => f.startsWith(last)), replace: last.length };
+  if (typeof presented.value === 'object' && presented.value !== null) labels.set(presented.value, presented.label);
+  return presented.value;
 }

@@ -5,16 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../errors';
-import { writeFileAtomic } from '../io/atomic';
-import { installLocation, InstallLocation, prefixDataDir, userDataDir } from '../cli/jupyter-paths';
-import { packageRoot } from '../version';
+import { ConfigError } from '../../errors';
+import { writeFileAtomic } from '../../io/atomic';
+import { installLocation, InstallLocation, prefixDataDir, userDataDir } from '../../cli/jupyter-paths';
+import { packageRoot } from '../../version';
 
 export const KERNEL_DISPLAY_NAME = 'NeuroSTORM (TypeScript)';
 
-/** The kernel process entry, beside this module in the compiled tree. */
+/**
+ * The kernel process entry in the compiled tree. A path, not an import: the kernelspec names the
+ * file Jupyter starts, and installing must not load the kernel (tslab, TypeScript) into this process.
+ */
 export function kernelEntry(): string {
-  return path.join(__dirname, 'kernel-main.js');
+  return path.join(__dirname, '..', '..', 'notebook', 'kernel', 'kernel-main.js');
 }
 
 export interface KernelSpec {

@@ -1,0 +1,96 @@
+/**
+ * How the `neurostorm` command presents each kind of verb result: text for people, `--json` for
+ * scripts, and the exit code (0 done, 1 the work found a problem, 2 is usage and set elsewhere).
+ */
+import * as path from 'path';
+import { formatCheckReport } from '../data';
+import { configToJson } from '../models';
+import { formatDoctorReport } from './doctor';
+import { describeModel, helpText, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
+import { CLI_STYLE } from './style';
+
+/** Where text goes: results to stdout, diagnostics (a failing notebook's traceback) to stderr. */
+export interface Presented {
+  out?: string;
+  err?: string;
+  code: number;
+}
+
+export function presentText(result: VerbResult): Presented {
+  switch (result.kind) {
+    case 'help':
+      return { out: helpText(VERBS, CLI_STYLE, result.topic), code: 0 };
+    case 'doctor':
+      return { out: formatDoctorReport(result.report), code: cpuUsable(result) ? 0 : 1 };
+    case 'synth':
+      return {
+        out: `wrote ${result.runs.length} runs of ${result.participants.length} subjects to ${result.root}`,
+        code: 0
+      };
+    case 'check':
+      return { out: formatCheckReport(result.report), code: result.report.summary.fail > 0 ? 1 : 0 };
+    case 'model':
+      return { out: describeModel(result), code: 0 };
+    case 'install': {
+      const l = result.location;
+      if (result.action === 'install')
+        return {
+          out: `kernelspec   ${l.kernelspec}\nlabextension ${l.labextension}`,
+          code: l.kernelspecInstalled && l.labextensionInstalled ? 0 : 1
+        };
+      const was = (b: boolean) => (b ? 'removed' : 'was not installed');
+      return {
+        out: `kernelspec   ${l.kernelspec} ${was(l.kernelspecInstalled)}\nlabextension ${l.labextension} ${was(l.labextensionInstalled)}`,
+        code: 0
+      };
+    }
+    case 'notebook-run': {
+      const f = result.failure;
+      if (f)
+        return {
+          err: [
+            `neurostorm run: cell ${f.cellIndex} failed: ${f.ename}: ${f.evalue}`,
+            ...f.traceback,
+            `outputs so far saved to ${result.output}`
+          ].join('\n'),
+          code: 1
+        };
+      const shown = path.relative(process.cwd(), result.output) || result.output;
+      return { out: `${shown}: all cells ran (${result.seconds.toFixed(1)} s)`, code: 0 };
+    }
+    case 'volume':
+      // Not offered on the CLI (the table marks view as a notebook verb); kept total for the compiler.
+      return { out: `${result.image}`, code: 0 };
+  }
+}
+
+/** The result as one JSON document (`--json`): data only, no live objects. */
+export function presentJson(result: VerbResult): Presented {
+  const text = (value: unknown) => JSON.stringify(value, null, 2);
+  switch (result.kind) {
+    case 'help':
+      return {
+        out: text(
+          VERBS.filter(v => offeredBy(v, 'cli')).map(v => ({ verb: v.name, summary: v.summary, usage: usageLine(v, CLI_STYLE) }))
+        ),
+        code: 0
+      };
+    case 'doctor':
+      return { out: text(result.report), code: cpuUsable(result) ? 0 : 1 };
+    case 'model':
+      return {
+        out: text({ source: result.source, parameters: result.parameters, config: configToJson(result.model.config) }),
+        code: 0
+      };
+    case 'check':
+      return { out: text(result.report), code: result.report.summary.fail > 0 ? 1 : 0 };
+    default: {
+      const { kind: _kind, ...data } = result;
+      return { out: text(data), code: presentText(result).code };
+    }
+  }
+}
+
+function cpuUsable(result: Extract<VerbResult, { kind: 'doctor' }>): boolean {
+  return result.report.providers.some(p => p.name === 'cpu' && p.usable);
+}

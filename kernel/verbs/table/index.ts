@@ -1,0 +1,26 @@
+/**
+ * THE verb table: verb -> API call -> flag schema (design.md, "The public API sketch"). The
+ * `neurostorm` CLI and the `%neurostorm` magics, their help and their completion are all generated
+ * from it; adding a verb is one entry here.
+ */
+import { Verb } from '../verb';
+import { HELP_VERB } from './help';
+import { DOCTOR_VERB } from './doctor';
+import { INSTALL_VERB, UNINSTALL_VERB } from './install';
+import { RUN_VERB } from './run';
+import { SYNTH_VERB } from './synth';
+import { CHECK_VERB } from './check';
+import { LOAD_VERB } from './load';
+import { VIEW_VERB } from './view';
+
+export const VERBS: readonly Verb[] = [
+  HELP_VERB,
+  DOCTOR_VERB,
+  INSTALL_VERB,
+  UNINSTALL_VERB,
+  RUN_VERB,
+  SYNTH_VERB,
+  CHECK_VERB,
+  LOAD_VERB,
+  VIEW_VERB
+];
