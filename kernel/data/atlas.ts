@@ -79,3 +79,14 @@ export function readLabelNames(file: string): Map<number, string> {
   }
   return names;
 }
+
+/**
+ * The region names that sit beside an atlas file, BIDS lookup-table style (`atlas.nii.gz` ->
+ * `atlas.tsv`, as the embedded Schaefer atlas ships), as the viewer's value -> name record; null
+ * when there is no such table.
+ */
+export function labelNamesBeside(atlasFile: string): Record<string, string> | null {
+  const table = atlasFile.replace(/\.nii(\.gz)?$/i, '') + '.tsv';
+  if (table === atlasFile + '.tsv' || !fs.existsSync(table)) return null;
+  return Object.fromEntries([...readLabelNames(table)].map(([v, name]) => [String(v), name]));
+}

@@ -10,6 +10,8 @@ import * as zlib from 'zlib';
 import * as data from '../../kernel/data';
 import * as nifti from '../../kernel/nifti';
 import { EMBEDDED_FILES } from '../../kernel/data/embedded';
+import { view } from '../../kernel/notebook/display/volume-view';
+import { regionName } from '../../src/volume/readout';
 import { python } from '../notebook/python-peer';
 import { makeAssets, SHARED_REAL, SOURCES } from './make-assets';
 
@@ -116,5 +118,22 @@ describe('readLabelNames', () => {
       [7, 'Calcarine']
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the embedded atlas in the viewer', () => {
+  it('ns.view over the template shows Schaefer region names in the crosshair readout', async () => {
+    const a = data.assets();
+    const shown = await view(a.template, { overlays: [{ image: a.atlas, role: 'atlas' }], maxEmbeddedBytes: 8 << 20 });
+    const atlasLayer = shown.payload.layers.find(l => l.role === 'atlas');
+    const labels = atlasLayer?.labels ?? {};
+    expect(Object.keys(labels)).toHaveLength(100);
+    // The voxel under the crosshair at the left hand knob (MNI -38, -22, 56), as the readout names it.
+    const map = data.labelMapOnGrid(await nifti.read(a.atlas), data.MNI_2MM_LAS);
+    const value = map.labels[map.regionOf[64 + 91 * (52 + 109 * 64)]];
+    expect(regionName(labels, value)).toMatch(/^7Networks_LH_SomMot_\d+$/);
+    // A label volume without a name table beside it gets none.
+    const bare = await view(a.template, { overlays: [{ image: a.mask, role: 'atlas' }] });
+    expect(bare.payload.layers[1].labels).toBeUndefined();
   });
 });

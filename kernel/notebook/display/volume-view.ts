@@ -5,6 +5,7 @@
  *   await ns.view('sub-01_bold.nii.gz', { frame: 3, overlays: [{ image: 'mask.nii.gz', role: 'mask' }] })
  */
 import { PayloadError } from '../../errors';
+import { labelNamesBeside } from '../../data/atlas';
 import { encodeNiftiGz, NiftiImage, read as readNifti } from '../../nifti';
 import { Displayable, MIME_BUNDLE } from './display';
 import { LayerRole, PAYLOAD_VERSION, VOLUME_MIME, VolumeLayer, VolumePayload } from './payload-types';
@@ -139,9 +140,11 @@ export async function view(volume: VolumeInput, options: ViewOptions = {}): Prom
     const colormap = o.colormap ?? (role === 'overlay' ? 'hot' : role === 'mask' ? 'red' : 'gray');
     const opacity = o.opacity ?? (role === 'overlay' ? 0.7 : 0.4);
     const name = o.name ?? nameOf(o.image, image, `layer ${i + 1}`);
+    // An atlas file with a name table beside it (the embedded Schaefer atlas) shows region names.
+    const labels = o.labels ?? (role === 'atlas' && typeof o.image === 'string' ? labelNamesBeside(o.image) : null);
     const layer = await layerFor(
       image,
-      { name, role, colormap, opacity, window: o.window ?? null, ...(o.labels ? { labels: o.labels } : {}) },
+      { name, role, colormap, opacity, window: o.window ?? null, ...(labels ? { labels } : {}) },
       0,
       budget,
       cwd
