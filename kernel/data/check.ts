@@ -47,7 +47,7 @@ export interface CheckReport {
 }
 
 export interface CheckOptions extends LongWorkOptions {
-  /** MNI brain mask for the coverage check; default: the shared MNI 2 mm mask when present. */
+  /** MNI brain mask for the coverage check; default: the embedded MNI 2 mm mask (ns.data.assets().mask). */
   mask?: string;
   /** Frames per clip the model needs (spec 1); default 20. */
   sequenceLength?: number;
