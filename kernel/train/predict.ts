@@ -10,26 +10,11 @@ import type { HeadKind } from '../models/weights/weight-set';
 import { readBatch } from '../data/sampler';
 import type { CacheHeader } from '../data/frame-cache';
 import type { Sample, TaskType } from './samples';
+import { poolFeatures } from '../eval/embed';
 
 export interface Scaler {
   mean: number;
   std: number;
-}
-
-/** Mean over the token axes of a channels-first backbone output [B, C, ...] → B rows of C. */
-export function poolFeatures(data: Float32Array, shape: readonly number[]): Float32Array[] {
-  const [B, C] = shape;
-  const per = shape.slice(2).reduce((a, b) => a * b, 1);
-  return Array.from({ length: B }, (_, b) => {
-    const out = new Float32Array(C);
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      const base = (b * C + c) * per;
-      for (let i = 0; i < per; i++) s += data[base + i];
-      out[c] = s / per;
-    }
-    return out;
-  });
 }
 
 /** One output vector per sample, in order. */
