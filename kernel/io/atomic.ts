@@ -7,9 +7,10 @@
  * temp folder and swapped in with two renames (`replaceDirAtomic`).
  *
  * Leftovers: temp names carry this host's tag and the writer's pid
- * (`.<name>.tmp-<host>-<pid>-<random>`). The first write into a folder in a process removes the
- * leftovers of this host's processes that are no longer alive (a kill -9 mid-write), and puts back a
- * folder a dead process had moved aside (`.<name>.old-*`) but never replaced.
+ * (`.<name>.tmp-<host>-<pid>-<random>`). Writes into a folder (at most every 10 s per folder and
+ * process; every folder replacement) remove the leftovers of this host's processes that are no
+ * longer alive (a kill -9 mid-write), and put back a folder a dead process had moved aside
+ * (`.<name>.old-*`) but never replaced.
  *
  * A full disk (ENOSPC, EDQUOT) is a DiskFullError naming the file being written.
  */
@@ -72,11 +73,14 @@ export function removeStaleTemps(dir: string): string[] {
   return done;
 }
 
-const cleaned = new Set<string>();
-function cleanOnce(dir: string): void {
+/** A folder is scanned for leftovers at most this often per process (writes into one folder come in bursts). */
+const CLEAN_INTERVAL_MS = 10_000;
+const lastCleaned = new Map<string, number>();
+function cleanOnce(dir: string, always = false): void {
   const key = path.resolve(dir);
-  if (cleaned.has(key)) return;
-  cleaned.add(key);
+  const now = Date.now();
+  if (!always && now - (lastCleaned.get(key) ?? -Infinity) < CLEAN_INTERVAL_MS) return;
+  lastCleaned.set(key, now);
   removeStaleTemps(key);
 }
 
@@ -189,14 +193,14 @@ export async function writeStreamAtomic(
 export async function replaceDirAtomic<T>(target: string, build: (dir: string) => Promise<T>): Promise<T> {
   const parent = path.dirname(path.resolve(target));
   await fs.promises.mkdir(parent, { recursive: true });
-  cleanOnce(parent);
+  cleanOnce(parent, true);
   const tmp = siblingName(path.resolve(target), 'tmp');
   let result: T;
   try {
     await fs.promises.mkdir(tmp);
     result = await build(tmp);
   } catch (err) {
-    await fs.promises.rm(tmp, { recursive: true, force: true });
+    await fs.promises.rm(tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     throw writeError(err, target);
   }
   const old = siblingName(path.resolve(target), 'old');

@@ -140,7 +140,7 @@ test('CLI: neurostorm synth writes a cohort with progress; neurostorm check pass
   expect(out.join('\n')).toMatch(/wrote 2 runs of 2 subjects/);
   out.length = 0;
   expect(await runCli(['check', target], io)).toBe(0);
-  expect(out.join('\n')).toMatch(/14 checks: 12 pass, 2 warn, 0 fail/);
+  expect(out.join('\n')).toMatch(/16 checks: 14 pass, 2 warn, 0 fail/);
   expect(await runCli(['synth'], io)).toBe(2);
   expect(await runCli(['check'], io)).toBe(2);
 });

@@ -5,11 +5,15 @@
  *
  * Deterministic per seed: every draw comes from `new Random(seed)` forked by purpose and subject,
  * so a subject's data do not change when the cohort grows.
+ *
+ * The cohort is written as a whole: into a sibling temp folder that replaces `out` only when every
+ * file is written (io/atomic.ts replaceDirAtomic). An overwrite never leaves old runs beside new
+ * ones, and a kill or a full disk midway leaves the previous cohort (or nothing) in place.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DatasetError } from '../../errors';
-import { writeFileAtomic } from '../../io/atomic';
+import { replaceDirAtomic, writeFileAtomic } from '../../io/atomic';
 import { read } from '../../nifti/read';
 import { createImage, XformCode } from '../../nifti/image';
 import { write } from '../../nifti/write';
@@ -26,6 +30,7 @@ import {
   RegionSignals,
   createNetworkModel,
   designCohort,
+  regionalGains,
   simulateRun,
   subjectLoadings,
   TaskEvent
@@ -142,7 +147,7 @@ async function plan(options: SynthOptions): Promise<Plan> {
         const signals = simulateRun(
           model,
           loadings,
-          { frames: settings.frames, tr: settings.tr, task: settings.task },
+          { frames: settings.frames, tr: settings.tr, task: settings.task, gains: regionalGains(model, participant) },
           rng.fork('signals')
         );
         const artefacts = drawArtefacts(settings.frames, noise, rng.fork('artefacts'));
@@ -206,18 +211,17 @@ function eventsTsv(events: TaskEvent[]): string {
   );
 }
 
-function prepareOut(out: string, overwrite: boolean): void {
+function checkOut(out: string, overwrite: boolean): void {
   if (fs.existsSync(out)) {
     if (!fs.statSync(out).isDirectory())
       throw new DatasetError('synth output exists and is not a folder', { file: out });
     if (fs.readdirSync(out).length > 0 && !overwrite) {
       throw new DatasetError('synth output folder is not empty', {
         file: out,
-        hint: 'choose a new folder or pass --overwrite'
+        hint: 'choose a new folder or pass --overwrite (which replaces the whole folder)'
       });
     }
   }
-  fs.mkdirSync(out, { recursive: true });
 }
 
 /**
@@ -228,8 +232,18 @@ export async function synth(
   options: SynthWriteOptions
 ): Promise<{ root: string; participants: Participant[]; runs: SynthRunInfo[] }> {
   const root = path.resolve(options.out);
-  prepareOut(root, options.overwrite ?? false);
+  checkOut(root, options.overwrite ?? false);
   const p = await plan(options);
+  return replaceDirAtomic(root, building => writeCohort(p, options, root, building));
+}
+
+/** Writes every file of the cohort under `building`; returned paths are where they will be, under `root`. */
+async function writeCohort(
+  p: Plan,
+  options: SynthWriteOptions,
+  root: string,
+  building: string
+): Promise<{ root: string; participants: Participant[]; runs: SynthRunInfo[] }> {
   const { settings } = p;
   const layout = voxelLayout(p.mask, p.labels);
   const [nx, ny, nz] = MNI_2MM_LAS.shape;
@@ -240,85 +254,91 @@ export async function synth(
   // Up to two writes in flight: gzip runs on the thread pool while the next run is synthesised.
   const pending: Promise<void>[] = [];
   let step = 0;
-  for (const run of p.runs()) {
-    checkAborted(options.signal, 'synth');
-    const id = run.participant.id;
-    const base = baselines(
-      layout,
-      p.labels.labels.length,
-      {
-        cohort: p.root.fork('baseline'),
-        subject: p.root.fork(`baseline-${id}`),
-        session: run.rng.fork('baseline')
-      },
-      settings.effects.fingerprint
-    );
-    const data = new Int16Array(volume * settings.frames);
-    const thermal = run.rng.fork('thermal');
-    for (let t = 0; t < settings.frames; t++) {
-      renderFrame(
-        data.subarray(t * volume, (t + 1) * volume),
-        t,
+  try {
+    for (const run of p.runs()) {
+      checkAborted(options.signal, 'synth');
+      const id = run.participant.id;
+      const base = baselines(
         layout,
-        base,
-        run.signals,
-        run.artefacts,
-        p.noise,
-        thermal,
-        scratch
+        p.labels.labels.length,
+        {
+          cohort: p.root.fork('baseline'),
+          subject: p.root.fork(`baseline-${id}`),
+          session: run.rng.fork('baseline')
+        },
+        settings.effects.fingerprint
       );
+      const data = new Int16Array(volume * settings.frames);
+      const thermal = run.rng.fork('thermal');
+      for (let t = 0; t < settings.frames; t++) {
+        renderFrame(
+          data.subarray(t * volume, (t + 1) * volume),
+          t,
+          layout,
+          base,
+          run.signals,
+          run.artefacts,
+          p.noise,
+          thermal,
+          scratch
+        );
+      }
+      const dir = path.join(building, id, run.session, 'func');
+      const stem = `${id}_${run.session}_task-${run.task}_space-MNI152NLin6Asym_desc-preproc`;
+      const file = path.join(dir, `${stem}_bold.nii.gz`);
+      const image = createImage({
+        data,
+        shape: [nx, ny, nz, settings.frames],
+        affine: MNI_2MM_LAS.affine,
+        tr: settings.tr,
+        qformCode: XformCode.MNI_152,
+        sformCode: XformCode.MNI_152,
+        descrip: `neurostorm synth seed ${settings.seed}`
+      });
+      if (pending.length >= 2) await pending.shift();
+      fs.mkdirSync(dir, { recursive: true });
+      const sidecar = {
+        RepetitionTime: settings.tr,
+        TaskName: run.task,
+        SkullStripped: true,
+        SpatialReference: 'MNI152NLin6Asym (FSL 2 mm grid, LAS)'
+      };
+      const written = Promise.all([
+        write(file, image, { gzipLevel: options.gzipLevel ?? 6, gzipStrategy: 'rle' }),
+        writeFileAtomic(path.join(dir, `${stem}_bold.json`), JSON.stringify(sidecar, null, 2) + '\n'),
+        settings.task
+          ? writeFileAtomic(
+              path.join(dir, `${id}_${run.session}_task-${run.task}_events.tsv`),
+              eventsTsv(run.signals.events)
+            )
+          : Promise.resolve()
+      ]).then(() => undefined);
+      // Marked handled now (a failure surfaces when it is awaited), so a write failing while the
+      // next run renders is not an unhandled rejection.
+      written.catch(() => undefined);
+      pending.push(written);
+      runs.push({
+        subject: id,
+        session: run.session,
+        task: run.task,
+        file: path.join(root, path.relative(building, file)),
+        frames: settings.frames,
+        frameLabels: run.signals.frameLabels
+      });
+      options.onProgress?.({
+        label: 'synth',
+        step: ++step,
+        totalSteps: total,
+        message: `${id} ${run.session}`
+      });
     }
-    const dir = path.join(root, id, run.session, 'func');
-    const stem = `${id}_${run.session}_task-${run.task}_space-MNI152NLin6Asym_desc-preproc`;
-    const file = path.join(dir, `${stem}_bold.nii.gz`);
-    const image = createImage({
-      data,
-      shape: [nx, ny, nz, settings.frames],
-      affine: MNI_2MM_LAS.affine,
-      tr: settings.tr,
-      qformCode: XformCode.MNI_152,
-      sformCode: XformCode.MNI_152,
-      descrip: `neurostorm synth seed ${settings.seed}`
-    });
-    if (pending.length >= 2) await pending.shift();
-    fs.mkdirSync(dir, { recursive: true });
-    const sidecar = {
-      RepetitionTime: settings.tr,
-      TaskName: run.task,
-      SkullStripped: true,
-      SpatialReference: 'MNI152NLin6Asym (FSL 2 mm grid, LAS)'
-    };
-    const written = Promise.all([
-      write(file, image, { gzipLevel: options.gzipLevel ?? 6, gzipStrategy: 'rle' }),
-      writeFileAtomic(path.join(dir, `${stem}_bold.json`), JSON.stringify(sidecar, null, 2) + '\n'),
-      settings.task
-        ? writeFileAtomic(
-            path.join(dir, `${id}_${run.session}_task-${run.task}_events.tsv`),
-            eventsTsv(run.signals.events)
-          )
-        : Promise.resolve()
-    ]).then(() => undefined);
-    // Marked handled now (a failure surfaces when it is awaited), so a write failing while the
-    // next run renders is not an unhandled rejection.
-    written.catch(() => undefined);
-    pending.push(written);
-    runs.push({
-      subject: id,
-      session: run.session,
-      task: run.task,
-      file,
-      frames: settings.frames,
-      frameLabels: run.signals.frameLabels
-    });
-    options.onProgress?.({
-      label: 'synth',
-      step: ++step,
-      totalSteps: total,
-      message: `${id} ${run.session}`
-    });
+  } catch (err) {
+    // Let the writes in flight finish before the caller removes the temp folder under them.
+    await Promise.allSettled(pending);
+    throw err;
   }
   await Promise.all(pending);
-  await writeMetadata(root, p);
+  await writeMetadata(building, p);
   return { root, participants: p.participants, runs };
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Issue 14, item 5: `synth --overwrite` replaces the cohort as a whole. Old runs never survive
+ * beside new ones, and an overwrite that is interrupted (abort, kill -9) leaves the old cohort
+ * exactly as it was; the dead writer's temp folder is removed by the next write.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { openBids, synth } from '../../kernel/data';
+import { AbortedError } from '../../kernel/errors';
+
+const small = { subjects: 2, frames: 4, gzipLevel: 1 };
+
+/** Every file under `dir` (relative path -> size), for before/after comparisons. */
+function tree(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.statSync(p).size;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const seedOf = (root: string) => JSON.parse(fs.readFileSync(path.join(root, 'synth.json'), 'utf8')).seed;
+
+describe('synth --overwrite replaces the cohort whole (issue 14, item 5)', () => {
+  it('leaves none of the old runs: openBids sees exactly the new cohort', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-synth-'));
+    const out = path.join(parent, 'cohort');
+    await synth({ ...small, out, sessions: 2, seed: 1 });
+    expect((await openBids(out)).runs).toHaveLength(4);
+    const result = await synth({ ...small, out, sessions: 1, seed: 2, overwrite: true });
+    const ds = await openBids(out);
+    expect(ds.runs.map(r => path.relative(out, r.file))).toEqual(result.runs.map(r => path.relative(out, r.file)).sort());
+    expect(ds.runs.map(r => r.session)).toEqual(['ses-1', 'ses-1']);
+    expect(seedOf(out)).toBe(2);
+    expect(fs.readdirSync(parent)).toEqual(['cohort']);
+  });
+
+  it('an interrupted overwrite keeps the old cohort exactly; no temp folder is left', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-synth-'));
+    const out = path.join(parent, 'cohort');
+    await synth({ ...small, out, sessions: 1, seed: 1 });
+    const before = tree(out);
+    const controller = new AbortController();
+    const err = await synth({
+      ...small,
+      out,
+      sessions: 2,
+      seed: 3,
+      overwrite: true,
+      signal: controller.signal,
+      onProgress: e => {
+        if (e.step === 2) controller.abort();
+      }
+    }).catch(e => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    expect(tree(out)).toEqual(before);
+    expect(seedOf(out)).toBe(1);
+    expect(fs.readdirSync(parent)).toEqual(['cohort']);
+  });
+
+  it('kill -9 during an overwrite keeps the old cohort; the next synth removes the dead temp folder', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-synth-'));
+    const out = path.join(parent, 'cohort');
+    await synth({ ...small, out, sessions: 1, seed: 1 });
+    const before = tree(out);
+    const script = `
+      const ts = require(${JSON.stringify(require.resolve('typescript'))}), fs = require('fs');
+      require.extensions['.ts'] = (m, f) => m._compile(ts.transpileModule(fs.readFileSync(f, 'utf8'), { compilerOptions: { module: 1, target: 9, esModuleInterop: true } }).outputText, f);
+      require(${JSON.stringify(path.resolve(__dirname, '../../kernel/data/synth/cohort.ts'))})
+        .synth({ subjects: 6, sessions: 2, frames: 4, gzipLevel: 1, seed: 4, overwrite: true, out: ${JSON.stringify(out)} });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    // Kill it once its temp folder holds a finished run (the overwrite is well under way).
+    const started = Date.now();
+    const tempWithRun = () =>
+      fs.readdirSync(parent).some(n => n.startsWith('.cohort.tmp-') && Object.keys(tree(path.join(parent, n))).some(f => f.endsWith('_bold.json')));
+    while (!tempWithRun()) {
+      if (Date.now() - started > 60000 || child.exitCode !== null) throw new Error('the child never started writing');
+      await new Promise(r => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise(r => child.once('exit', r));
+    expect(tree(out)).toEqual(before);
+    expect(seedOf(out)).toBe(1);
+    expect(fs.readdirSync(parent).filter(n => n.startsWith('.cohort.tmp-'))).toHaveLength(1);
+    // The next write into the parent removes the dead process's temp folder.
+    await synth({ ...small, out: path.join(parent, 'other'), sessions: 1, seed: 5 });
+    expect(fs.readdirSync(parent).sort()).toEqual(['cohort', 'other']);
+  });
+});
