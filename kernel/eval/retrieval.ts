@@ -165,3 +165,12 @@ export function summarise(queries: QueryResult[], indices?: readonly number[]): 
   }
   return { rank1: rank1 / idx.length, map: map / idx.length, cmc: cmc.map(v => v / idx.length) };
 }
+
+/**
+ * The protocol evaluation reports: query/gallery (cross-session, the harder and more meaningful
+ * test) when the items span two or more sessions, else leave-one-out.
+ */
+export function retrieve(items: RetrievalItem[]): RetrievalRun {
+  const sessions = new Set(items.map(i => i.session ?? ''));
+  return sessions.size >= 2 ? queryGallery(items) : leaveOneOut(items);
+}

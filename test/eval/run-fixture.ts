@@ -1,0 +1,56 @@
+/**
+ * Writes run folders by the run-folder contract (/work/notes/run-contract.md, kernel/eval/README.md)
+ * for evaluation tests: run.json, split.json, samples.json and predictions.json, with predictions
+ * from a known rule so the expected metrics can be computed independently.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface FixtureSample {
+  subject: string;
+  session: string | null;
+  bold: string;
+  start: number;
+  frames: number;
+  target: number | null;
+}
+
+export interface FixtureClip extends Omit<FixtureSample, 'frames'> {
+  fold: number;
+  split: 'validation' | 'test';
+  output: number[];
+}
+
+export interface FixtureRun {
+  task: string;
+  type: string;
+  level: 'subject' | 'clip';
+  classes?: string[];
+  folds: { train: string[]; validation: string[]; test: string[] }[];
+  samples: FixtureSample[];
+  clips: FixtureClip[];
+  seed?: number;
+}
+
+export function writeRunFolder(dir: string, r: FixtureRun): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const put = (name: string, value: unknown) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2));
+  put('run.json', {
+    format: 'neurostorm-run/1',
+    kind: 'finetune',
+    task: r.task,
+    type: r.type,
+    level: r.level,
+    mode: 'tpt',
+    config: 'cpu',
+    data: '/nonexistent/dataset',
+    cache: null,
+    seed: r.seed ?? 1,
+    folds: r.folds.length > 1 ? r.folds.length : null,
+    status: 'done'
+  });
+  put('split.json', { folds: r.folds });
+  put('samples.json', { type: r.type, level: r.level, ...(r.classes ? { classes: r.classes } : {}), samples: r.samples });
+  put('predictions.json', { format: 'neurostorm-predictions/1', task: r.task, type: r.type, level: r.level, ...(r.classes ? { classes: r.classes } : {}), clips: r.clips });
+  return dir;
+}
