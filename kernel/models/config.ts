@@ -140,6 +140,43 @@ export function cpuConfig(overrides: Partial<NeuroStormConfig> = {}): NeuroStorm
   });
 }
 
+/**
+ * Sane upper bounds of every size, far above any published NeuroSTORM/SwiFT configuration
+ * (official: 96³×20 input, embed 36, depths ≤ 6, windows 4⁴). Checked up front so an absurd
+ * configuration is a ConfigError at once, not minutes of work and gigabytes before a RangeError.
+ */
+export const CONFIG_LIMITS = {
+  /** Voxels per spatial axis of the input. */
+  imgEdge: 1024,
+  /** Frames of the input (time_embed length). */
+  frames: 10_000,
+  /** Any window or patch edge. */
+  windowEdge: 256,
+  inChans: 64,
+  embedDim: 8192,
+  stages: 8,
+  /** Blocks per stage. */
+  depth: 64,
+  numHeads: 1024,
+  mlpRatio: 64,
+  promptLen: 4096,
+  numClasses: 100_000,
+  embeddingSize: 65_536,
+  /** Backbone parameters (2^31 float32 = 8 GiB). */
+  parameters: 2 ** 31
+} as const;
+
+/** Backbone parameters, estimated from the dominant per-block terms (projections and MLP). */
+function estimatedParameters(cfg: NeuroStormConfig): number {
+  let total = 0;
+  let C = cfg.embedDim;
+  for (const depth of cfg.depths) {
+    total += depth * (6 + 2 * cfg.mlpRatio) * C * C + 8 * C * C;
+    C *= 2;
+  }
+  return total;
+}
+
 function isIntVec(v: unknown, n: number): v is number[] {
   return Array.isArray(v) && v.length === n && v.every(x => Number.isSafeInteger(x) && x > 0);
 }
@@ -153,23 +190,35 @@ export function validateConfig(cfg: NeuroStormConfig, file?: string): NeuroStorm
   for (const k of ['imgSize', 'patchSize', 'windowSize', 'firstWindowSize'] as const) {
     if (!isIntVec(cfg[k], 4)) fail(`${k} must be four positive integers, got ${JSON.stringify(cfg[k])}`);
   }
+  const lim = CONFIG_LIMITS;
+  const within = (what: string, value: number, max: number, min = 1) => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) fail(`${what} must be an integer in [${min}, ${max}], got ${value}`, 'sizes are bounded to keep absurd configurations from exhausting memory');
+  };
+  for (let i = 0; i < 3; i++) within(`imgSize[${i}]`, cfg.imgSize[i], lim.imgEdge);
+  within('imgSize[3] (frames)', cfg.imgSize[3], lim.frames);
+  for (const k of ['patchSize', 'windowSize', 'firstWindowSize'] as const) cfg[k].forEach((n, i) => within(`${k}[${i}]`, n, lim.windowEdge));
   if (cfg.patchSize[3] !== 1) fail(`patchSize[3] must be 1 (the official PatchEmbed asserts it), got ${cfg.patchSize[3]}`);
   for (let i = 0; i < 3; i++) {
     if (cfg.imgSize[i] % cfg.patchSize[i] !== 0) {
       fail(`imgSize[${i}]=${cfg.imgSize[i]} is not a multiple of patchSize[${i}]=${cfg.patchSize[i]}`);
     }
   }
-  if (!Number.isSafeInteger(cfg.inChans) || cfg.inChans < 1) fail(`inChans must be a positive integer, got ${cfg.inChans}`);
-  if (!Number.isSafeInteger(cfg.embedDim) || cfg.embedDim < 1) fail(`embedDim must be a positive integer, got ${cfg.embedDim}`);
+  within('inChans', cfg.inChans, lim.inChans);
+  within('embedDim', cfg.embedDim, lim.embedDim);
   if (!Array.isArray(cfg.depths) || cfg.depths.length < 2 || !cfg.depths.every(d => Number.isSafeInteger(d) && d >= 1)) {
     fail(`depths must list at least two positive integers, got ${JSON.stringify(cfg.depths)}`, 'a one-stage NeuroSTORM is not built by the official code');
   }
+  if (cfg.depths.length > lim.stages) fail(`depths lists ${cfg.depths.length} stages; at most ${lim.stages} are supported`);
+  cfg.depths.forEach((d, i) => within(`depths[${i}]`, d, lim.depth));
+  if (Array.isArray(cfg.numHeads)) cfg.numHeads.forEach((h, i) => within(`numHeads[${i}]`, h, lim.numHeads));
   if (!Array.isArray(cfg.numHeads) || cfg.numHeads.length < cfg.depths.length || !cfg.numHeads.every(h => Number.isSafeInteger(h) && h >= 1)) {
     fail(`numHeads must give one positive integer per stage (${cfg.depths.length}), got ${JSON.stringify(cfg.numHeads)}`);
   }
   if (cfg.cMultiplier !== 2) fail(`cMultiplier must be 2 (PatchMergingV2 and the position embeddings assume it), got ${cfg.cMultiplier}`);
-  if (!(cfg.mlpRatio > 0) || !Number.isSafeInteger(cfg.embedDim * cfg.mlpRatio)) fail(`mlpRatio must make an integer MLP width, got ${cfg.mlpRatio}`);
-  if (!Number.isSafeInteger(cfg.promptLen) || cfg.promptLen < 0) fail(`promptLen must be a non-negative integer, got ${cfg.promptLen}`);
+  if (!(cfg.mlpRatio > 0 && cfg.mlpRatio <= lim.mlpRatio) || !Number.isSafeInteger(cfg.embedDim * cfg.mlpRatio)) fail(`mlpRatio must make an integer MLP width with a ratio in (0, ${lim.mlpRatio}], got ${cfg.mlpRatio}`);
+  within('promptLen', cfg.promptLen, lim.promptLen, 0);
+  const parameters = estimatedParameters(cfg);
+  if (parameters > lim.parameters) fail(`this configuration has about ${parameters.toExponential(2)} backbone parameters, more than ${lim.parameters.toExponential(2)} (8 GiB of float32)`, 'reduce embedDim, depths or mlpRatio');
   if (cfg.arch === 'swift' && cfg.promptLen > 0) fail('prompt tuning (TPT) exists for NeuroSTORM only, not for the SwiFT baseline');
   if (cfg.arch === 'swift') {
     cfg.depths.forEach((_, i) => {
@@ -189,7 +238,8 @@ export function validateConfig(cfg: NeuroStormConfig, file?: string): NeuroStorm
   if (cfg.mae.timeMask !== 'random') fail(`mae.timeMask must be "random" (the tube variants crash in the official loss, spec §3), got ${JSON.stringify(cfg.mae.timeMask)}`);
   for (const h of cfg.heads) {
     if (h.kind !== 'cls' && h.kind !== 'reg' && h.kind !== 'emb') fail(`head kind must be cls, reg or emb, got ${JSON.stringify(h.kind)}`);
-    if (h.kind === 'cls' && !(Number.isSafeInteger(h.numClasses) && (h.numClasses as number) >= 2)) fail(`cls head needs numClasses >= 2, got ${h.numClasses}`);
+    if (h.kind === 'cls' && !(Number.isSafeInteger(h.numClasses) && (h.numClasses as number) >= 2 && (h.numClasses as number) <= CONFIG_LIMITS.numClasses)) fail(`cls head needs numClasses >= 2 (an integer up to ${CONFIG_LIMITS.numClasses}), got ${h.numClasses}`);
+    if (h.kind === 'emb' && h.embeddingSize !== undefined) within('emb head embeddingSize', h.embeddingSize, CONFIG_LIMITS.embeddingSize);
   }
   return cfg;
 }
