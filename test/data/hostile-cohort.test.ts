@@ -10,7 +10,8 @@ import * as zlib from 'zlib';
 import { spawnSync } from 'child_process';
 import { check, openBids, preprocess, readCacheHeader, MNI_2MM_LAS, Random } from '../../kernel/data';
 import { createImage, write } from '../../kernel/nifti';
-import { DatasetError, PartialFailureError } from '../../kernel/errors';
+import { DatasetError, DiskFullError, PartialFailureError } from '../../kernel/errors';
+import { withDiskQuota } from '../io/disk-full';
 
 const SHAPE = [24, 28, 24, 6];
 
@@ -82,6 +83,24 @@ describe('one bad run does not stop a cohort (issue 14, item 4)', () => {
     expect(dataRow('04').reason).toMatch(/but the gzip stream holds \d+ bytes \(75\.0% of the data\)/);
     // The other checks still ran for every run that could be read.
     expect(report.rows.filter(r => r.run.startsWith('sub-01/')).map(r => r.check)).toEqual(['data', 'space', 'orientation', 'voxel size', 'TR', 'frames', 'coverage', 'intensity']);
+  });
+});
+
+describe('a full disk stops preprocessing with the file named (issue 14, item 9)', () => {
+  it('DiskFullError for the cache being written; caches already there stay valid', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-full-'));
+    for (let s = 1; s <= 3; s++) await writeRun(runPath(root, `0${s}`), s);
+    const cacheDir = path.join(root, 'derivatives', 'neurostorm');
+    const first = await preprocess(root);
+    const before = fs.readFileSync(path.join(cacheDir, 'sub-02_task-rest.nsframes'));
+    // Rebuild everything with room for one cache and a half: the second write hits the full disk.
+    const err = await withDiskQuota(Math.floor(before.length * 1.5), () => preprocess(root, { force: true })).catch(e => e);
+    expect(err).toBeInstanceOf(DiskFullError);
+    expect(err.file).toBe(path.join(cacheDir, 'sub-02_task-rest.nsframes'));
+    expect(err.message).toMatch(/the disk is full: could not write sub-02_task-rest\.nsframes/);
+    expect(fs.readFileSync(path.join(cacheDir, 'sub-02_task-rest.nsframes')).equals(before)).toBe(true);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual(first.runs.map(r => path.basename(r.cache)).sort());
+    expect((await preprocess(root)).runs.every(r => r.reused)).toBe(true);
   });
 });
 
