@@ -3,13 +3,15 @@
  * run, naming a command onnxruntime-node's install script accepts and the README documents.
  */
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { CUDA_INSTALL_COMMAND, cudaHint, doctorReport, formatDoctorReport } from '../../kernel/cli/doctor';
 
 describe('doctor CUDA hint', () => {
   it('names a flag value onnxruntime-node installs on linux/x64 and the README shows', () => {
     const [, value] = /^ONNXRUNTIME_NODE_INSTALL=(\S+) npm rebuild onnxruntime-node$/.exec(CUDA_INSTALL_COMMAND) ?? [];
-    const metadata = require('onnxruntime-node/script/install-metadata.js') as {
+    // The install script's own table of what it can download per platform.
+    const metadata = createRequire(__filename)('onnxruntime-node/script/install-metadata.js') as {
       requirements: Record<string, string[]>;
       manifests: Record<string, unknown>;
     };
