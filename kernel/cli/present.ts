@@ -58,6 +58,43 @@ export function presentText(result: VerbResult): Presented {
       const shown = path.relative(process.cwd(), result.output) || result.output;
       return { out: `${shown}: all cells ran (${result.seconds.toFixed(1)} s)`, code: 0 };
     }
+    case 'preprocess': {
+      const reused = result.runs.filter(r => r.reused).length;
+      const out = `preprocessed ${result.runs.length} runs of ${result.dataset} into ${result.cacheDir} (${reused} reused)`;
+      if (!result.failures.length) return { out, code: 0 };
+      const err = [
+        `${result.failures.length} runs failed (the others are cached):`,
+        ...result.failures.map(f => `  ${f.file}: [${f.code}] ${f.reason}`)
+      ].join('\n');
+      return { out, err, code: 1 };
+    }
+    case 'pretrain':
+      return {
+        out: `pretrained ${result.run}: masked loss on held-out clips ${result.initialValidLoss.toPrecision(4)} -> ${result.finalValidLoss.toPrecision(4)} (${result.history.length} epochs)`,
+        code: 0
+      };
+    case 'finetune': {
+      const t = result.trainable;
+      const s = result.subjects;
+      const folds = result.validation.map(
+        (v, i) => `  ${result.validation.length > 1 ? `fold ${i}: ` : ''}${Object.entries(v).map(([k, x]) => `${k} ${x.toPrecision(4)}`).join(', ')}`
+      );
+      const dropped = result.dropped.length
+        ? [`dropped ${result.dropped.length}: ${result.dropped.slice(0, 5).map(d => `${d.subject} (${d.reason})`).join('; ')}${result.dropped.length > 5 ? '; ...' : ''}`]
+        : [];
+      return {
+        out: [
+          `finetuned ${result.run}: ${result.task} (${result.type})`,
+          `trainable ${t.parameters.toLocaleString('en-US')} of ${t.total.toLocaleString('en-US')} parameters (${(100 * t.fraction).toPrecision(3)}%)`,
+          `subjects: ${s.train} train, ${s.validation} validation, ${s.test} test`,
+          'validation:',
+          ...folds,
+          ...dropped,
+          `next: neurostorm evaluate ${result.run}`
+        ].join('\n'),
+        code: 0
+      };
+    }
     case 'volume':
       // Not offered on the CLI (the table marks view as a notebook verb); kept total for the compiler.
       return { out: `${result.image}`, code: 0 };

@@ -14,19 +14,39 @@ export interface ProgressSink {
   tty?: { write: (text: string) => void; columns?: number };
 }
 
-function eta(started: number, step: number, total: number): string {
-  if (step <= 0 || step >= total) return '';
-  const seconds = ((Date.now() - started) / 1000 / step) * (total - step);
+/** Numbers a training loop adds to its events (kernel/train/loop.ts); shown after the bar. */
+interface TrainFields {
+  loss?: number;
+  lr?: number;
+  metric?: { name: string; value: number };
+  clipsPerSecond?: number;
+  etaSeconds?: number;
+}
+
+function eta(e: ProgressEvent & TrainFields, started: number): string {
+  const total = e.totalSteps;
+  if (e.step <= 0 || e.step >= total) return '';
+  const seconds = e.etaSeconds ?? ((Date.now() - started) / 1000 / e.step) * (total - e.step);
   return seconds < 90 ? ` ETA ${Math.ceil(seconds)} s` : ` ETA ${Math.ceil(seconds / 60)} min`;
 }
 
+/** `loss 0.6931 lr 1.0e-3 valid_auroc 0.8125 12.3 clips/s` for training events, else nothing. */
+function trainText(e: ProgressEvent & TrainFields): string {
+  const parts: string[] = [];
+  if (e.loss !== undefined) parts.push(`loss ${e.loss.toPrecision(4)}`);
+  if (e.lr !== undefined) parts.push(`lr ${e.lr.toExponential(1)}`);
+  if (e.metric) parts.push(`valid_${e.metric.name} ${e.metric.value.toPrecision(4)}`);
+  if (e.clipsPerSecond !== undefined) parts.push(`${e.clipsPerSecond.toPrecision(3)} clips/s`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
 /** The bar text of one event (no escape codes), e.g. `preprocess [######......] 3/6 sub-03`. */
-export function barText(e: ProgressEvent, started: number): string {
+export function barText(e: ProgressEvent & TrainFields, started: number): string {
   const total = Math.max(e.totalSteps, 0);
   const fraction = total > 0 ? Math.min(e.step / total, 1) : 0;
   const filled = Math.round(fraction * WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}]`;
-  return `${e.label} ${bar} ${e.step}/${total}${e.message ? ` ${e.message}` : ''}${eta(started, e.step, total)}`;
+  return `${e.label} ${bar} ${e.step}/${total}${e.message ? ` ${e.message}` : ''}${trainText(e)}${eta(e, started)}`;
 }
 
 /** A progress callback for one verb run, and `end()` to finish the line it drew. */
@@ -36,7 +56,7 @@ export function progressBar(sink: ProgressSink): { onProgress: (e: ProgressEvent
   return {
     onProgress: e => {
       if (!sink.tty) {
-        sink.err(`${e.label} ${e.step}/${e.totalSteps}${e.message ? ` ${e.message}` : ''}`);
+        sink.err(`${e.label} ${e.step}/${e.totalSteps}${e.message ? ` ${e.message}` : ''}${trainText(e)}`);
         return;
       }
       const columns = sink.tty.columns ?? 100;

@@ -3,6 +3,7 @@
  * views sent into the cell, and the value the magic gives to the notebook (bound with `--as NAME`,
  * and the cell's value when the magic ends the cell).
  */
+import * as path from 'path';
 import { formatCheckReport } from '../../data';
 import { formatDoctorReport } from '../../cli/doctor';
 import { describeModel, Verb, VerbResult } from '../../verbs';
@@ -10,6 +11,7 @@ import { display } from '../display/display';
 import { view } from '../display/volume-view';
 import { magicHelp } from './help';
 import { tableBundle } from './table-bundle';
+import { trainingCurve } from './train-views';
 
 export interface Presented {
   /** What the magic gives to the notebook; undefined when the verb produces nothing (help). */
@@ -65,6 +67,41 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       });
       display(shown);
       return { value: shown, label: `VolumeView ${result.image}` };
+    }
+    case 'preprocess': {
+      const rows = [
+        ...result.runs.map(r => [path.relative(result.dataset, r.run.file), r.header.frames, r.reused ? 'reused' : 'written', '']),
+        ...result.failures.map(f => [path.relative(result.dataset, f.file), null, 'FAILED', `[${f.code}] ${f.reason}`])
+      ];
+      display(tableBundle(`preprocess ${result.dataset} -> ${result.cacheDir}`, ['run', 'frames (0.8 s)', 'cache', 'problem'], rows));
+      return { value: result, label: `preprocessed ${result.runs.length} runs into ${result.cacheDir}` };
+    }
+    case 'pretrain': {
+      display(
+        tableBundle(`pretrain ${result.run}`, ['held-out masked loss', 'value'], [
+          ['before', result.initialValidLoss],
+          ['after', result.finalValidLoss]
+        ])
+      );
+      const curve = trainingCurve(result.metrics, `pretrain ${path.basename(result.run)}`);
+      if (curve) display(curve);
+      return { value: result, label: `pretrain run ${result.run}` };
+    }
+    case 'finetune': {
+      const t = result.trainable;
+      const names = [...new Set(result.validation.flatMap(v => Object.keys(v)))];
+      display(
+        tableBundle(
+          `finetune ${result.run}: ${result.task} (${result.type}); trainable ${t.parameters.toLocaleString('en-US')} of ${t.total.toLocaleString('en-US')} parameters (${(100 * t.fraction).toPrecision(3)}%); subjects ${result.subjects.train}/${result.subjects.validation}/${result.subjects.test} train/validation/test`,
+          ['fold', ...names],
+          result.validation.map((v, i) => [i, ...names.map(n => v[n] ?? null)])
+        )
+      );
+      if (result.dropped.length)
+        print(`dropped ${result.dropped.length}: ${result.dropped.map(d => `${d.subject} (${d.reason})`).join('; ')}`);
+      const curve = trainingCurve(result.metrics, `finetune ${path.basename(result.run)}`);
+      if (curve) display(curve);
+      return { value: result, label: `finetune run ${result.run} (${result.task})` };
     }
     case 'install':
     case 'notebook-run':

@@ -12,6 +12,7 @@ import { currentSignal } from '../kernel/abort';
 import { ProgressDisplay } from '../display/progress';
 import { MimeBundle } from '../kernel/wire';
 import { presentInNotebook } from './present';
+import { liveTrainingCurve } from './train-views';
 import { splitMagicLine } from './split-line';
 import { MAGIC_STYLE } from './style';
 
@@ -27,13 +28,40 @@ export function magicValueBundle(value: unknown): MimeBundle | null {
   return label === undefined ? null : { data: { 'text/plain': label }, metadata: {} };
 }
 
-/** A progress display that appears with the first progress event (quick verbs show none). */
+/** Numbers a training loop adds to its progress events (kernel/train/loop.ts), shown as metrics. */
+interface TrainFields {
+  epoch?: number;
+  loss?: number;
+  lr?: number;
+  metric?: { name: string; value: number };
+  clipsPerSecond?: number;
+}
+
+/**
+ * A progress display that appears with the first progress event (quick verbs show none), with
+ * loss, learning rate, validation metric and clips/s when the work is training, and a training
+ * curve growing beside it.
+ */
 function lazyProgress(label: string): { onProgress: (e: ProgressEvent) => void; finish: ProgressDisplay['finish'] } {
   let shown: ProgressDisplay | null = null;
+  const curve = liveTrainingCurve(`${label}: training curve`);
   return {
-    onProgress: e => {
+    onProgress: event => {
+      const e = event as ProgressEvent & TrainFields;
       shown ??= new ProgressDisplay(label, { totalSteps: e.totalSteps });
-      shown.update({ step: e.step, totalSteps: e.totalSteps, ...(e.message ? { message: e.message } : {}) });
+      const metrics: Record<string, number> = {};
+      if (e.loss !== undefined) metrics.loss = e.loss;
+      if (e.lr !== undefined) metrics.lr = e.lr;
+      if (e.metric) metrics[`valid_${e.metric.name}`] = e.metric.value;
+      if (e.clipsPerSecond !== undefined) metrics['clips/s'] = e.clipsPerSecond;
+      shown.update({
+        step: e.step,
+        totalSteps: e.totalSteps,
+        ...(e.epoch !== undefined ? { epoch: e.epoch } : {}),
+        ...(e.message ? { message: e.message } : {}),
+        metrics
+      });
+      curve(e);
     },
     finish: (state, message) => shown?.finish(state, message)
   };

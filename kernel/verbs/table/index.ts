@@ -12,6 +12,9 @@ import { SYNTH_VERB } from './synth';
 import { CHECK_VERB } from './check';
 import { LOAD_VERB } from './load';
 import { VIEW_VERB } from './view';
+import { PREPROCESS_VERB } from './preprocess';
+import { PRETRAIN_VERB } from './pretrain';
+import { FINETUNE_VERB } from './finetune';
 
 export const VERBS: readonly Verb[] = [
   HELP_VERB,
@@ -22,5 +25,8 @@ export const VERBS: readonly Verb[] = [
   SYNTH_VERB,
   CHECK_VERB,
   LOAD_VERB,
-  VIEW_VERB
+  VIEW_VERB,
+  PREPROCESS_VERB,
+  PRETRAIN_VERB,
+  FINETUNE_VERB
 ];

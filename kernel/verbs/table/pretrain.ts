@@ -1,0 +1,32 @@
+/** `pretrain`: ns.train.pretrain, MAE pretraining with spatial x time masks, writing a run folder. */
+import { pretrain } from '../../train';
+import { RunFolder } from '../../train/run-folder';
+import { PretrainRunResult } from '../results';
+import { Verb } from '../verb';
+import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
+
+export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
+  name: 'pretrain',
+  summary: 'MAE pretraining (window/random/atlas x random/tube masks) on a BIDS dataset, writing a run folder',
+  positionals: [],
+  flags: {
+    ...TRAIN_FLAGS,
+    'spatial-mask': { type: 'string', choices: ['window', 'random', 'atlas'], description: 'spatial mask (default window)' },
+    'time-mask': { type: 'string', choices: ['random', 'tube'], description: 'time mask (default random)' },
+    'mask-ratio': { type: 'number', min: 0.05, max: 0.95, description: 'fraction of patches masked (default 0.5)' },
+    atlas: { type: 'string', path: 'file', description: 'label atlas for --spatial-mask atlas (default: the embedded atlas)' }
+  },
+  takesBody: true,
+  call: async ({ flags }, ctx) => {
+    const result = await pretrain({
+      ...trainOptionsFromFlags(flags),
+      spatialMask: flags.spatialMask as 'window' | 'random' | 'atlas' | undefined,
+      timeMask: flags.timeMask as 'random' | 'tube' | undefined,
+      maskRatio: flags.maskRatio as number | undefined,
+      atlas: flags.atlas as string | undefined,
+      signal: ctx.signal,
+      onProgress: ctx.onProgress
+    });
+    return { kind: 'pretrain', ...result, metrics: new RunFolder(result.run).readJsonl('metrics.jsonl') };
+  }
+};
