@@ -9,7 +9,10 @@
  * stable per-subject fingerprint (same in every session, so sessions can be re-identified).
  * Connectivity corr(s) therefore moves with each covariate in proportion to its effect size, and
  * with all sizes 0 no phenotype is predictable. Task blocks drive two networks; BOLD is the HRF
- * convolution of s, standardised per region.
+ * convolution of s, standardised per region, then scaled by the subject's regional amplitude gains
+ * g_r = exp(A · sum_k b_k c_k G_k[r]) (fixed sparse +-1 patterns G_k): fluctuation amplitude
+ * (ALFF-like) differences, which real data show within one short clip, unlike connectivity.
+ * They scale with the same effect sizes, so all sizes 0 also give g = 1.
  */
 import { Random } from '../../random';
 import { canonicalHrf, convolveCausal } from './hrf';
@@ -83,10 +86,15 @@ export interface NetworkModel {
   group: Float64Array;
   /** Fixed effect patterns, same layout. */
   patterns: Record<'sex' | 'age' | 'diagnosis' | 'phenotype', Float64Array>;
+  /** Regional amplitude patterns (+-1 in a sparse set of regions, else 0), one value per region. */
+  amplitudePatterns: Record<'sex' | 'age' | 'diagnosis' | 'phenotype', Float64Array>;
   effects: EffectSizes;
 }
 
 const WITHIN_LOADING = 0.8;
+/** Log-gain per unit of effect size and covariate in a region of an amplitude pattern. */
+const AMPLITUDE_LOG_GAIN = 2;
+const AMPLITUDE_DENSITY = 0.2;
 const GLOBAL_LOADING = 0.3;
 const PATTERN_DENSITY = 0.35;
 
@@ -112,11 +120,21 @@ export function createNetworkModel(
     for (let i = 0; i < out.length; i++) out[i] = p.uniform() < PATTERN_DENSITY ? p.normal() : 0;
     return out;
   };
+  const amplitude = (name: string): Float64Array => {
+    const p = rng.fork(`amplitude-${name}`);
+    return Float64Array.from({ length: regions }, () => (p.uniform() < AMPLITUDE_DENSITY ? (p.uniform() < 0.5 ? -1 : 1) : 0));
+  };
   return {
     regions,
     networks,
     networkOf,
     group,
+    amplitudePatterns: {
+      sex: amplitude('sex'),
+      age: amplitude('age'),
+      diagnosis: amplitude('diagnosis'),
+      phenotype: amplitude('phenotype')
+    },
     patterns: {
       sex: pattern('sex'),
       age: pattern('age'),
@@ -145,6 +163,19 @@ export function subjectLoadings(model: NetworkModel, participant: Participant, r
   return out;
 }
 
+/** A subject's regional amplitude gains g_r (section comment above); all 1 when every effect is 0. */
+export function regionalGains(model: NetworkModel, participant: Participant): Float64Array {
+  const c = covariates(participant);
+  const log = new Float64Array(model.regions);
+  for (const key of ['sex', 'age', 'diagnosis', 'phenotype'] as const) {
+    const b = model.effects[key] * c[key] * AMPLITUDE_LOG_GAIN;
+    if (b === 0) continue;
+    const g = model.amplitudePatterns[key];
+    for (let r = 0; r < log.length; r++) log[r] += b * g[r];
+  }
+  return log.map(Math.exp);
+}
+
 /** One task block: onset and duration in seconds, and its condition. */
 export interface TaskEvent {
   onset: number;
@@ -170,6 +201,8 @@ export interface RunSimulation {
   task: boolean;
   /** Region noise sd relative to a unit factor. */
   regionNoise?: number;
+  /** Regional amplitude gains (regionalGains); default all 1. */
+  gains?: Float64Array;
 }
 
 const AR_RHO = 0.5;
@@ -228,7 +261,8 @@ export function simulateRun(
       neural[t] = s;
     }
     const b = standardise(convolveCausal(neural, hrf).subarray(BURN_IN));
-    bold.set(b, r * run.frames);
+    const gain = run.gains ? run.gains[r] : 1;
+    bold.set(gain === 1 ? b : b.map(v => v * gain), r * run.frames);
   }
   const globalBold = standardise(convolveCausal(factors[model.networks], hrf).subarray(BURN_IN));
   return { bold, globalBold, frames: run.frames, frameLabels, events };
