@@ -9,7 +9,7 @@ export * as nifti from './nifti';
 export * as data from './data';
 export * as runtime from './runtime';
 export * as models from './models';
-export { evaluate, baseline } from './eval';
+export { evaluate, baseline, attribute } from './eval';
 export { packageVersion as version } from './version';
 export * as notebook from './notebook';
 export { display, view, plot } from './notebook';

@@ -7,6 +7,8 @@ export { evaluate } from './evaluate';
 export type { Evaluation, EvaluateOptions } from './evaluate';
 export { baseline } from './baseline';
 export type { BaselineOptions, BaselineResult } from './baseline';
+export { attribute, buildAttributionGraph, toMniGrid } from './attribution';
+export type { Attribution, AttributionOptions, AttributionMethod } from './attribution';
 export { readRunFolder } from './run-folder';
 export type { RunFolder } from './run-folder';
 export type { MetricValue, TaskType } from './scores';
