@@ -121,8 +121,10 @@ export async function evaluate(run: string, options: EvaluateOptions = {}): Prom
     ...(m.confusion && folder.classes ? { confusion: { classes: folder.classes, model: m.confusion, baseline: b?.confusion } } : {})
   };
   if (base) {
-    const { metrics: _metrics, plots: _plots, ...details } = base;
-    result.baselineDetails = details;
+    const details: Partial<BaselineResult> = { ...base };
+    delete details.metrics;
+    delete details.plots;
+    result.baselineDetails = details as Evaluation['baselineDetails'];
   }
   if (!options.dryRun) await writeFileAtomic(path.join(folder.dir, 'evaluation.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
