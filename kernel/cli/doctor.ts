@@ -3,49 +3,27 @@
  * providers, CPUs, memory, GPUs) and where the Jupyter pieces are installed. `%neurostorm info`
  * shows the same report.
  */
-import * as fs from 'fs';
 import * as os from 'os';
+import { GpuInfo, visibleGpus } from '../runtime/gpus';
 import { listProviders, onnxruntimeVersion, ProviderStatus } from '../runtime/providers';
+import { chooseProvider, ProviderChoice, PROVIDER_ENV } from '../runtime/session';
+
+export { visibleGpus };
+export type { GpuInfo };
 import { installLocation, InstallLocation, jupyterDataPath } from './jupyter-paths';
 import { packageVersion } from '../version';
-
-export interface GpuInfo {
-  /** Where it was seen: an NVIDIA driver entry or a DRM render node. */
-  source: string;
-  name: string;
-}
 
 export interface DoctorReport {
   neurostormLab: string;
   node: string;
   onnxruntimeNode: string;
   providers: ProviderStatus[];
+  /** The provider sessions will run on and why, or the typed error a bad NEUROSTORM_PROVIDER gives. */
+  provider: ProviderChoice | { error: string };
   cpu: { count: number; model: string };
   memory: { totalGiB: number; freeGiB: number };
   gpus: GpuInfo[];
   jupyter: InstallLocation[];
-}
-
-/** GPUs visible to this process: NVIDIA driver entries, else DRM render nodes. */
-export function visibleGpus(): GpuInfo[] {
-  const gpus: GpuInfo[] = [];
-  const nvidia = '/proc/driver/nvidia/gpus';
-  if (fs.existsSync(nvidia)) {
-    for (const bus of fs.readdirSync(nvidia)) {
-      let name = bus;
-      try {
-        const info = fs.readFileSync(`${nvidia}/${bus}/information`, 'utf8');
-        name = /Model:\s*(.+)/.exec(info)?.[1]?.trim() ?? bus;
-      } catch {
-        // An unreadable entry still shows a GPU is there; keep the bus id as its name.
-      }
-      gpus.push({ source: 'nvidia', name });
-    }
-  }
-  if (gpus.length === 0 && fs.existsSync('/dev/dri')) {
-    for (const node of fs.readdirSync('/dev/dri')) if (node.startsWith('renderD')) gpus.push({ source: 'drm', name: `/dev/dri/${node}` });
-  }
-  return gpus;
 }
 
 /** Collects the report; probing providers takes a few hundred milliseconds. */
@@ -56,6 +34,7 @@ export async function doctorReport(env: NodeJS.ProcessEnv = process.env): Promis
     node: process.versions.node,
     onnxruntimeNode: onnxruntimeVersion(),
     providers: await listProviders(),
+    provider: await chooseProvider().catch((err: Error) => ({ error: err.message })),
     cpu: { count: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown' },
     memory: { totalGiB: gib(os.totalmem()), freeGiB: gib(os.freemem()) },
     gpus: visibleGpus(),
@@ -81,6 +60,14 @@ export function cudaHint(providers: ProviderStatus[]): string | null {
   );
 }
 
+/** Which provider will run, e.g. "cpu (auto; skipped cuda: ..., webgpu: ...)", or the error. */
+export function formatChoice(c: DoctorReport['provider']): string {
+  if ('error' in c) return `none: ${c.error}`;
+  const from = c.source === 'env' ? `from ${PROVIDER_ENV}` : c.source;
+  const skipped = c.skipped.map(s => `${s.name}: ${s.reason}`);
+  return `${c.provider} will run (${[from, ...skipped.map(s => `skipped ${s}`)].join('; ')})`;
+}
+
 /** The report as the aligned text `neurostorm doctor` prints. */
 export function formatDoctorReport(r: DoctorReport): string {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
@@ -92,6 +79,7 @@ export function formatDoctorReport(r: DoctorReport): string {
     `cpu                ${r.cpu.count} x ${r.cpu.model}`,
     `memory             ${r.memory.totalGiB} GiB total, ${r.memory.freeGiB} GiB free`,
     `gpus               ${r.gpus.length ? r.gpus.map(g => `${g.name} (${g.source})`).join(', ') : 'none visible'}`,
+    `provider           ${formatChoice(r.provider)}`,
     '',
     'execution providers (listed by onnxruntime-node, each probed with a one-node graph):',
     ...r.providers.map(

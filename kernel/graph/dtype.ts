@@ -34,9 +34,11 @@ export function itemSize(dtype: DType): number {
 
 /** The dtype a host array holds; Uint8Array is read as bool. */
 export function dtypeOfArray(data: HostArray): DType {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof BigInt64Array) return 'int64';
+  // By tag, not instanceof: an array made in another V8 context (a notebook's vm) is still one.
+  const tag = Object.prototype.toString.call(data);
+  if (tag === '[object Float32Array]') return 'float32';
+  if (tag === '[object Float64Array]') return 'float64';
+  if (tag === '[object BigInt64Array]') return 'int64';
   return 'bool';
 }
 

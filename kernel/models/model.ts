@@ -156,7 +156,7 @@ export class NeuroStormModel {
   private checkInput(x: ModelTensor): [number, number] {
     const cfg = this.config;
     const s = x.shape;
-    if (!(x.data instanceof Float32Array)) throw new ShapeError('input data must be a Float32Array');
+    if (Object.prototype.toString.call(x?.data) !== '[object Float32Array]') throw new ShapeError(ArrayBuffer.isView(x) ? `input must be { data, shape } (a bare ${Object.prototype.toString.call(x).slice(8, -1)} has no shape), e.g. { data: x, shape: [1, ${cfg.inChans}, ${cfg.imgSize.slice(0, 3).join(', ')}, T] }` : `input data must be a Float32Array (any realm), got ${Object.prototype.toString.call(x?.data).slice(8, -1)}`);
     const ok = s.length === 6 && s[1] === cfg.inChans && s[2] === cfg.imgSize[0] && s[3] === cfg.imgSize[1] && s[4] === cfg.imgSize[2] && s[5] >= 1 && s[5] <= cfg.imgSize[3] && s[0] >= 1;
     if (!ok) throw new ShapeError(`input must be [B, ${cfg.inChans}, ${cfg.imgSize.slice(0, 3).join(', ')}, T ≤ ${cfg.imgSize[3]}], got [${s.join(', ')}]`);
     if (x.data.length !== numel(s)) throw new ShapeError(`input has ${x.data.length} values, shape [${s.join(', ')}] needs ${numel(s)}`);

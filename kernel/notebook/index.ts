@@ -4,6 +4,7 @@
  */
 export { runMagic, splitMagicLine, magicHelp, completeMagic } from './magic';
 export { currentSignal, safePoint, throwIfAborted, runWithSignal } from './kernel/abort';
+export { showTracebacks } from './kernel/error-report';
 export { display, updateDisplay, isDisplayable, MIME_BUNDLE, MimeBundleValue } from './display/display';
 export type { Displayable } from './display/display';
 export type { MimeBundle } from './kernel/wire';

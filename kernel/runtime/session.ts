@@ -7,11 +7,13 @@ import * as crypto from 'crypto';
 import * as os from 'os';
 import * as ort from 'onnxruntime-node';
 import { RuntimeProviderError, ShapeError } from '../errors';
-import { DType, HostArray } from '../graph/dtype';
+import { checkAborted } from '../progress';
+import { allocHost, DType, HostArray } from '../graph/dtype';
 import type { Graph } from '../graph/graph';
 import { SerializeOptions, toModelBytes } from '../graph/serialize';
 import { formatShape } from '../graph/shapes';
 import { checkHost, HostTensor } from './host-tensor';
+import { softwareAdapterReason } from './gpus';
 import { cudaProviderInstalled, probeProvider, PROVIDER_PREFERENCE, ProviderName } from './providers';
 
 /** Environment variable that forces a provider (cuda, webgpu, cpu or auto). */
@@ -65,29 +67,68 @@ function probeOnce(name: string): Promise<string | null> {
   return p;
 }
 
-/** The provider to use: the request, else $NEUROSTORM_PROVIDER, else the first usable in preference order. */
-export async function resolveProvider(requested?: ProviderName | 'auto'): Promise<ProviderName> {
+/** Which provider runs, and why (what `doctor` and `%neurostorm info` print). */
+export interface ProviderChoice {
+  provider: ProviderName;
+  /** Where the choice came from: the caller, $NEUROSTORM_PROVIDER, or automatic choice. */
+  source: 'option' | 'env' | 'auto';
+  /** Providers automatic choice passed over, each with the reason. */
+  skipped: { name: string; reason: string }[];
+}
+
+/** The requested provider name, checked: a typed error for a name we do not know (e.g. "bogus"). */
+function requestedProvider(requested?: ProviderName | 'auto'): { want: string; source: ProviderChoice['source'] } {
   const fromEnv = process.env[PROVIDER_ENV]?.trim().toLowerCase();
   const want = requested ?? (fromEnv || 'auto');
+  const source = requested ? 'option' : fromEnv && fromEnv !== 'auto' ? 'env' : 'auto';
+  if (want !== 'auto' && !(PROVIDER_PREFERENCE as readonly string[]).includes(want)) {
+    throw new RuntimeProviderError(`unknown execution provider "${want}"${requested ? '' : ` (from ${PROVIDER_ENV})`}`, {
+      hint: `use one of ${PROVIDER_PREFERENCE.join(', ')} or auto`
+    });
+  }
+  return { want, source };
+}
+
+/**
+ * The provider sessions will use, and why: the request, else $NEUROSTORM_PROVIDER, else the first
+ * usable of cuda, webgpu, cpu — where automatic choice skips webgpu on a software adapter
+ * (gpus.ts) without probing it, so CPU-only machines never load Dawn at all.
+ */
+export async function chooseProvider(requested?: ProviderName | 'auto'): Promise<ProviderChoice> {
+  const { want, source } = requestedProvider(requested);
   if (want !== 'auto') {
-    if (!(PROVIDER_PREFERENCE as readonly string[]).includes(want)) {
-      throw new RuntimeProviderError(`unknown execution provider "${want}"${requested ? '' : ` (from ${PROVIDER_ENV})`}`, {
-        hint: `use one of ${PROVIDER_PREFERENCE.join(', ')} or auto`
-      });
-    }
     const reason = await probeOnce(want);
     if (reason !== null) {
       throw new RuntimeProviderError(`execution provider "${want}" is not usable here: ${reason}`, { hint: `unset ${PROVIDER_ENV} or choose cpu` });
     }
-    return want as ProviderName;
+    return { provider: want as ProviderName, source, skipped: [] };
   }
   const listed = new Set(ort.listSupportedBackends().map(b => b.name));
+  const skipped: ProviderChoice['skipped'] = [];
   for (const name of PROVIDER_PREFERENCE) {
-    if (name !== 'cpu' && !listed.has(name)) continue;
-    if (name === 'cuda' && !cudaProviderInstalled()) continue;
-    if ((await probeOnce(name)) === null) return name;
+    let reason: string | null;
+    if (name !== 'cpu' && !listed.has(name)) reason = 'not in this onnxruntime-node build';
+    else if (name === 'cuda' && !cudaProviderInstalled()) reason = 'CUDA provider library not installed';
+    else if (name === 'webgpu') reason = softwareAdapterReason() ?? (await probeOnce(name));
+    else reason = await probeOnce(name);
+    if (reason === null) return { provider: name, source, skipped };
+    skipped.push({ name, reason });
   }
   throw new RuntimeProviderError('no execution provider could run a probe graph, not even cpu');
+}
+
+/** The provider to use (see chooseProvider). */
+export async function resolveProvider(requested?: ProviderName | 'auto'): Promise<ProviderName> {
+  return (await chooseProvider(requested)).provider;
+}
+
+/**
+ * The array as one of this realm's typed arrays: onnxruntime checks `instanceof`, which an array
+ * made in another V8 context (a notebook cell's vm, a worker) fails. Copies only in that case.
+ */
+function thisRealm(data: HostArray, dtype: DType): HostArray {
+  const Local = allocHost(dtype, 0).constructor as new (source: ArrayLike<number | bigint>) => HostArray;
+  return data instanceof Local ? data : new Local(data as ArrayLike<number | bigint>);
 }
 
 /** A compiled graph on one execution provider. */
@@ -108,18 +149,22 @@ export class GraphSession {
       const t = feeds[spec.name];
       if (!t) throw new ShapeError(`missing input "${spec.name}" (${spec.dtype}${formatShape(spec.shape)})`);
       checkHost(t, spec.dtype, spec.shape, `input "${spec.name}"`);
-      ortFeeds[spec.name] = new ort.Tensor(spec.dtype, t.data, spec.shape);
+      ortFeeds[spec.name] = new ort.Tensor(spec.dtype, thisRealm(t.data, spec.dtype), spec.shape);
     }
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.some(s => s.name === name)) throw new ShapeError(`the graph has no input "${name}" (inputs: ${this.inputs.map(s => s.name).join(', ')})`);
     }
     const names = fetch ? [...fetch] : this.outputs.map(o => o.name);
     let results: ort.InferenceSession.OnnxValueMapType;
+    // Every forward and training step is a run: the boundary where an interrupted cell's model work
+    // stops (before starting, and before handing back a result nobody should use any more).
+    checkAborted(undefined, 'model run');
     try {
       results = await this.session.run(ortFeeds, names);
     } catch (err) {
       throw new RuntimeProviderError(`onnxruntime run failed on ${this.provider}: ${(err as Error).message}`, { cause: err });
     }
+    checkAborted(undefined, 'model run');
     const out: Record<string, HostTensor> = {};
     for (const name of names) {
       const t = results[name] as ort.Tensor;

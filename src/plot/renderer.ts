@@ -11,7 +11,7 @@ import type { Config } from 'plotly.js-dist-min';
 import { PLOT_MIME, type PlotPayload } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
 import type { SettingsStore } from '../settings';
-import { validatePayload } from '../validate/payloads';
+import { validatePayload } from '../../kernel/notebook/display/payload-rules';
 import { buildFigure } from './figures';
 import { documentPlotTheme } from './theme';
 

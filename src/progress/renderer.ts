@@ -7,7 +7,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import { PROGRESS_MIME } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
-import { validatePayload } from '../validate/payloads';
+import { validatePayload } from '../../kernel/notebook/display/payload-rules';
 import { fractionDone, metricParts, progressParts } from './format';
 
 export const PROGRESS_CLASS = 'jp-NeuroStormProgress';

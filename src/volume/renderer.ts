@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 import { VOLUME_MIME, type VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { setState, showError } from '../render/dom';
 import type { SettingsStore } from '../settings';
-import { validatePayload } from '../validate/payloads';
+import { validatePayload } from '../../kernel/notebook/display/payload-rules';
 import { VolumeControls } from './controls';
 import { buildReadout, frameLabel, readoutLine, regionName } from './readout';
 import { decodeEmbedded, fetchPathSource, niftiName } from './source';

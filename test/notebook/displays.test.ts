@@ -1,4 +1,5 @@
 import { plot, plotSummary, validatePlotSpec } from '../../kernel/notebook/display/plot-view';
+import { validatePayload } from '../../kernel/notebook/display/payload-rules';
 import { rasterizePlot } from '../../kernel/notebook/display/raster/plot-raster';
 import { Axes, niceTicks, formatTick } from '../../kernel/notebook/display/raster/axes';
 import { Canvas } from '../../kernel/notebook/display/raster/canvas';
@@ -45,17 +46,25 @@ describe('plots', () => {
     expect(pixel(canvas, axes.px(0.9), axes.py(0.1))).toEqual([255, 255, 255]);
   });
 
-  it('refuses specs whose arrays do not fit together', () => {
+  it('refuses specs whose arrays do not fit together, by the rules the extension applies', () => {
     expect(() =>
       validatePlotSpec({ kind: 'roc', curves: [{ label: 'm', fpr: [0, 1], tpr: [0], auc: 0.5 }] })
-    ).toThrow(/fpr has 2 values but tpr has 1/);
+    ).toThrow(/curves\[0\]: fpr has 2 points but tpr has 1/);
     expect(() =>
       validatePlotSpec({ kind: 'roc', curves: [{ label: 'm', fpr: [0, 2], tpr: [0, 1], auc: 0.5 }] })
-    ).toThrow(/\[0, 1\]/);
+    ).toThrow(/curves\[0\]\.fpr\[1\]: .*\[0, 1\]/);
     expect(() =>
       validatePlotSpec({ kind: 'confusion', labels: ['a', 'b'], matrix: [[1, 2]], normalized: false })
     ).toThrow(PayloadError);
-    expect(() => validatePlotSpec({ kind: 'pie' } as unknown as PlotSpec)).toThrow(/unknown plot kind "pie"/);
+    expect(() => validatePlotSpec({ kind: 'pie' } as unknown as PlotSpec)).toThrow(/invalid pie plot: kind: .*"pie"/);
+  });
+
+  it('refuses an AUC outside [0, 1] in ns.plot exactly as the extension validator does', () => {
+    const spec: PlotSpec = { kind: 'roc', curves: [{ label: 'm', fpr: [0, 1], tpr: [0, 1], auc: 1.5 }] };
+    expect(() => plot(spec)).toThrow(/invalid roc plot: curves\[0\]\.auc: .*1\.5/);
+    const payload = { version: 1, title: 'roc', plot: spec };
+    expect(() => validatePayload(PLOT_MIME, payload)).toThrow(/curves\[0\]\.auc/);
+    expect(() => plot({ ...spec, curves: [{ ...spec.curves[0], auc: 1 }] })).not.toThrow();
   });
 
   it('summarises a plot in one line and draws every kind', () => {

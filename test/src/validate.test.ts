@@ -1,6 +1,6 @@
 import { PLOT_MIME, PROGRESS_MIME, VOLUME_MIME, type PlotPayload, type ProgressPayload, type VolumePayload } from '../../kernel/notebook/display/payload-types';
-import { PayloadValidationError } from '../../src/validate/schema';
-import { validatePayload } from '../../src/validate/payloads';
+import { PayloadValidationError } from '../../kernel/notebook/display/payload-schema';
+import { validatePayload } from '../../kernel/notebook/display/payload-rules';
 
 const gz = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2]);
 

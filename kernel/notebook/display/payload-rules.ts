@@ -1,6 +1,8 @@
 /**
- * Schemas of the three display payloads (kernel/notebook/display/payload-types.ts is the contract) plus the
- * cross-field rules the types cannot say: a confusion matrix is N x N for N labels, curves have
+ * THE payload rules, one set for both halves: the kernel checks what `ns.plot` / `ns.view` build
+ * before sending it, the JupyterLab extension checks what it receives before drawing. Pure module
+ * (no Node, no DOM), so the extension bundles it. Schemas of the three display payloads
+ * (payload-types.ts is the contract) plus the cross-field rules the types cannot say: a confusion matrix is N x N for N labels, curves have
  * matching lengths, the first volume layer is the base image, the shown frame exists.
  */
 import {
@@ -17,8 +19,8 @@ import {
   type VolumeLayer,
   type VolumePayload,
   type VolumeSource
-} from '../../kernel/notebook/display/payload-types';
-import { arr, bool, check, literal, nullable, num, obj, record, refine, str, tagged, type Schema } from './schema';
+} from './payload-types';
+import { arr, bool, check, literal, nullable, num, obj, record, refine, str, tagged, type Schema } from './payload-schema';
 
 /** Longest title or label kept; longer text is a builder bug, not something to lay out. */
 const MAX_TEXT = 500;
@@ -132,7 +134,8 @@ const series = refine(obj<Series>({ name: text, x: points, y: gapPoints }), (s, 
 
 type Spec<K extends PlotSpec['kind']> = Extract<PlotSpec, { kind: K }>;
 
-const plotSpec = tagged<PlotSpec>('kind', {
+/** Plot spec schema (the `plot` of a PlotPayload). */
+export const plotSpec: Schema<PlotSpec> = tagged<PlotSpec>('kind', {
   roc: obj<Spec<'roc'>>({ kind: literal('roc'), curves: arr(rocCurve, { minLength: 1, maxLength: 50 }) }),
   confusion: refine(
     obj<Spec<'confusion'>>({

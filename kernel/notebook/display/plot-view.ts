@@ -2,63 +2,22 @@
  * `ns.plot(spec, options)`: a plot as a displayable bundle — the plot payload for the JupyterLab
  * renderer (plotly), a PNG drawn from the same data, and a one-line text summary.
  */
-import { PayloadError } from '../../errors';
 import { MIME_BUNDLE, Displayable } from './display';
 import { PAYLOAD_VERSION, PLOT_MIME, PlotPayload, PlotSpec } from './payload-types';
+import { checkedPart, checkedPayload } from './payload-check';
+import { plotSpec } from './payload-rules';
 import { encodePng } from './png';
 import { rasterizePlot } from './raster/plot-raster';
 import { MimeBundle } from '../kernel/wire';
 
-function sameLength(
-  what: string,
-  a: readonly unknown[],
-  b: readonly unknown[],
-  aName: string,
-  bName: string
-): void {
-  if (a.length !== b.length)
-    throw new PayloadError(`${what}: ${aName} has ${a.length} values but ${bName} has ${b.length}`);
-}
+const PLOT_HINT = 'kinds: roc, confusion, scatter, training, rank, distribution; rates, AUC and accuracy lie in [0, 1]';
 
-/** Checks a spec's arrays fit together; throws PayloadError naming the part that does not. */
+/**
+ * Checks a spec with the payload rules the JupyterLab extension applies (payload-rules.ts), so a
+ * plot the kernel accepts is one the extension draws; throws PayloadError listing every problem.
+ */
 export function validatePlotSpec(plot: PlotSpec): void {
-  switch (plot.kind) {
-    case 'roc':
-      for (const c of plot.curves) {
-        sameLength(`roc curve "${c.label}"`, c.fpr, c.tpr, 'fpr', 'tpr');
-        if ([...c.fpr, ...c.tpr].some(v => !(v >= 0 && v <= 1)))
-          throw new PayloadError(`roc curve "${c.label}": rates must lie in [0, 1]`);
-      }
-      break;
-    case 'training':
-      for (const s of plot.series) sameLength(`series "${s.name}"`, s.x, s.y, 'x', 'y');
-      break;
-    case 'rank':
-      for (const c of plot.curves)
-        sameLength(`rank curve "${c.label}"`, c.rank, c.accuracy, 'rank', 'accuracy');
-      break;
-    case 'scatter':
-      sameLength('scatter', plot.x, plot.y, 'x', 'y');
-      if (plot.pointLabels) sameLength('scatter', plot.x, plot.pointLabels, 'x', 'pointLabels');
-      break;
-    case 'confusion':
-      if (
-        plot.matrix.length !== plot.labels.length ||
-        plot.matrix.some(row => row.length !== plot.labels.length)
-      ) {
-        throw new PayloadError(
-          `confusion matrix must be ${plot.labels.length}x${plot.labels.length} (one row and column per label)`
-        );
-      }
-      break;
-    case 'distribution':
-      if (!plot.groups.length) throw new PayloadError('distribution plot needs at least one group');
-      break;
-    default:
-      throw new PayloadError(`unknown plot kind "${(plot as { kind: string }).kind}"`, {
-        hint: 'kinds: roc, confusion, scatter, training, rank, distribution'
-      });
-  }
+  checkedPart(plotSpec, plot, `${String((plot as { kind?: unknown })?.kind ?? '')} plot`.trim(), PLOT_HINT);
 }
 
 function lastValue(ys: readonly (number | null)[]): string {
@@ -113,5 +72,6 @@ export interface PlotOptions {
 /** A displayable plot of `spec` (show it as a cell's last value, or pass it to `display`). */
 export function plot(spec: PlotSpec, options: PlotOptions = {}): PlotView {
   validatePlotSpec(spec);
-  return new PlotView({ version: PAYLOAD_VERSION, title: options.title ?? spec.kind, plot: spec });
+  const payload: PlotPayload = { version: PAYLOAD_VERSION, title: options.title ?? spec.kind, plot: spec };
+  return new PlotView(checkedPayload(PLOT_MIME, payload, PLOT_HINT));
 }

@@ -9,6 +9,7 @@ import { labelNamesBeside } from '../../data/atlas';
 import { encodeNiftiGz, NiftiImage, read as readNifti } from '../../nifti';
 import { Displayable, MIME_BUNDLE } from './display';
 import { LayerRole, PAYLOAD_VERSION, VOLUME_MIME, VolumeLayer, VolumePayload } from './payload-types';
+import { checkedPayload } from './payload-check';
 import { encodePng } from './png';
 import { MontageLayer, renderMontage, robustWindow } from './raster/volume-montage';
 import { displaySettings } from './settings';
@@ -169,6 +170,7 @@ export async function view(volume: VolumeInput, options: ViewOptions = {}): Prom
     frame,
     view: options.view ?? 'multiplanar'
   };
+  checkedPayload(VOLUME_MIME, payload, 'check the layers, window and frame given to ns.view');
   const where = layers.map(
     l =>
       `${l.name}: ${l.source.kind === 'embedded' ? `embedded ${l.source.bytes} B` : `${l.source.path} (${l.source.bytes} B, preview embedded)`}`

@@ -6,20 +6,16 @@
  * (interrupt_request or SIGINT) aborts that signal; long calls notice it at their next `safePoint`.
  * Outside the kernel `currentSignal()` is a signal that never fires.
  */
-import { AsyncLocalStorage } from 'async_hooks';
 import { AbortedError } from '../../errors';
+import { ambientSignal, runWithSignal } from '../../progress';
 
-const cellSignal = new AsyncLocalStorage<AbortSignal>();
+export { runWithSignal };
+
 const neverAborted = new AbortController().signal;
 
-/** Runs `fn` with `signal` as the current signal of everything it calls, synchronously or not. */
-export function runWithSignal<T>(signal: AbortSignal, fn: () => T): T {
-  return cellSignal.run(signal, fn);
-}
-
-/** The running cell's abort signal (or a signal that never fires outside a kernel cell). */
+/** The running cell's abort signal (kernel/progress.ts's ambient signal; one that never fires outside a cell). */
 export function currentSignal(): AbortSignal {
-  return cellSignal.getStore() ?? neverAborted;
+  return ambientSignal() ?? neverAborted;
 }
 
 /** Throws AbortedError if `signal` has fired. */

@@ -17,26 +17,84 @@ const LINE_MAGIC = /^(\s*)%neurostorm(?:\s+(.*))?$/;
 const CELL_MAGIC = /^\s*%%neurostorm(?:\s+(.*))?$/;
 
 /**
- * `{name}` or `{a.b}` in a magic line: the value of that TypeScript expression (IPython's `{var}`
- * expansion); `${name}` too, as a TypeScript user would write it.
+ * `{expr}` in a magic line: the value of that TypeScript expression (IPython's `{var}` expansion),
+ * e.g. `{nsubj}`, `{cfg.lr}`, `{nsubj + 1}`; `${expr}` too, as a TypeScript user would write it.
+ * The expression starts with a name or `(`, so JSON (`{"a": 1}`) and `{1}` stay literal text.
  */
-const INTERPOLATION = /\$?\{([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\}/g;
+const INTERPOLATION = /\$?\{([A-Za-z_$(][^{}\n`]*)\}/g;
 
-/** The magic line as a template literal: `{name}` becomes `${name}`, everything else stays literal. */
-export function magicLineLiteral(line: string): string {
+/** Where a placeholder's expression sits in the generated line (columns, 0-based, end exclusive). */
+export interface PlaceholderSpan {
+  /** The placeholder as the user wrote it, e.g. `{nsubj + 1}`. */
+  written: string;
+  start: number;
+  end: number;
+}
+
+function escapeLiteral(text: string): string {
+  return text.replace(/[\\`$]/g, c => `\\${c}`);
+}
+
+/** The magic line as a template literal, and where each `{expr}` landed in it (offsets from its backtick). */
+function literalWithSpans(line: string): { text: string; spans: PlaceholderSpan[] } {
   let out = '`';
   let last = 0;
+  const spans: PlaceholderSpan[] = [];
   for (const m of line.matchAll(INTERPOLATION)) {
-    out += line.slice(last, m.index).replace(/[\\`$]/g, c => `\\${c}`) + '${' + m[1] + '}';
+    out += escapeLiteral(line.slice(last, m.index)) + '${';
+    spans.push({ written: m[0], start: out.length, end: out.length + m[1].length });
+    out += m[1] + '}';
     last = (m.index ?? 0) + m[0].length;
   }
-  return out + line.slice(last).replace(/[\\`$]/g, c => `\\${c}`) + '`';
+  return { text: out + escapeLiteral(line.slice(last)) + '`', spans };
+}
+
+/** The magic line as a template literal: `{expr}` becomes `${expr}`, everything else stays literal. */
+export function magicLineLiteral(line: string): string {
+  return literalWithSpans(line).text;
+}
+
+const CALL_PREFIX = 'await require("neurostorm-lab").notebook.runMagic(';
+
+/** `--as NAME` on a magic line: the cell declares NAME with the magic's value (issue 13, item 5). */
+const BIND_AS = /(?:^|\s)--as(?:\s+|=)([A-Za-z_$][\w$]*)(?=\s|$)/;
+
+/** `const NAME = ` for a magic line that binds its value, else nothing. */
+function binding(line: string): string {
+  const m = BIND_AS.exec(line);
+  return m ? `const ${m[1]} = ` : '';
 }
 
 function call(line: string, body?: string): string {
   const args =
     body === undefined ? magicLineLiteral(line) : `${magicLineLiteral(line)}, ${JSON.stringify(body)}`;
-  return `await require("neurostorm-lab").notebook.runMagic(${args});`;
+  return `${binding(line)}${CALL_PREFIX}${args});`;
+}
+
+/**
+ * The placeholder a compiler diagnostic at (line, column) of the rewritten cell points into, or
+ * null when it is not inside one. Both 1-based, as tslab prints them. Lets the kernel say
+ * "placeholder {nsubj}: Cannot find name" instead of a column in generated code.
+ */
+export function placeholderAt(code: string, line: number, column: number): PlaceholderSpan | null {
+  const lines = code.split('\n');
+  const source = lines[line - 1];
+  if (source === undefined) return null;
+  let indent = '';
+  let magic: string | null = null;
+  const cell = line === 1 ? CELL_MAGIC.exec(source) : null;
+  if (cell) magic = (cell[1] ?? '').trim();
+  else if (!CELL_MAGIC.test(lines[0] ?? '')) {
+    const m = LINE_MAGIC.exec(source);
+    if (m) {
+      indent = m[1];
+      magic = (m[2] ?? '').trim();
+    }
+  }
+  if (magic === null) return null;
+  const offset = indent.length + binding(magic).length + CALL_PREFIX.length;
+  const col = column - 1 - offset;
+  return literalWithSpans(magic).spans.find(s => col >= s.start && col <= s.end) ?? null;
 }
 
 /** The cell with every magic replaced by its API call; plain TypeScript comes back unchanged. */

@@ -11,13 +11,15 @@ import * as util from 'util';
 import type { Executor, ConsoleInterface } from 'tslab/dist/executor';
 import { isCompleteCode } from 'tslab/dist/converter';
 import { printQuickInfo } from 'tslab/dist/inspect';
-import { AbortedError, NeuroStormError, UsageError } from '../../errors';
-import { runWithSignal } from './abort';
+import { NiftiImage } from '../../nifti';
+import { ambientSignal, runWithSignal } from '../../progress';
 import { isDisplayable, MIME_BUNDLE, setDisplaySink } from '../display/display';
-import { completeMagic } from '../magic/run-magic';
-import { magicHelp } from '../magic/help';
-import { MAGIC_VERBS } from '../magic-table';
+import { niftiSummary } from '../display/nifti-summary';
+import { completeMagic, isMagicVerb, magicHelp, magicValueBundle } from '../magic';
 import { blankMagics, magicBeforeCursor, prepareCell, rewriteMagics } from './cell-rewrite';
+import { errorContent, Failure } from './error-report';
+import { AssignedKeeper } from './keep-assigned';
+import { StreamBuffer } from './stream-buffer';
 import {
   CompleteRequest,
   DisplayContent,
@@ -30,6 +32,9 @@ import {
   MimeBundle,
   StreamContent
 } from './wire';
+
+export { errorContent };
+export type { Failure };
 
 /** IOPub messages one execute request may publish. */
 export type OutputMessage =
@@ -48,10 +53,6 @@ export const INTERRUPT_GRACE_MS = 2000;
 
 /** tslab prints each compiler diagnostic with this format (tslab/dist/executor.js printDiagnostics). */
 const DIAGNOSTIC_FORMAT = '%s%d:%d - %s';
-/** Errors tslab and Node raise when a cell is stopped from outside (executor.interrupt, breakOnSigint). */
-const OUTSIDE_INTERRUPT = /^(Interrupted asynchronously|Script execution was interrupted by `SIGINT`)/;
-
-type Failure = { kind: 'diagnostic'; text: string } | { kind: 'thrown'; value: unknown };
 
 interface RunningCell {
   results: unknown[];
@@ -62,52 +63,39 @@ interface RunningCell {
 
 /** A value as a MIME bundle: a displayable's own bundle (with text/plain ensured), else inspected text. */
 export function bundleOf(value: unknown): MimeBundle {
+  // A magic already showed its result; as the cell's value it is one line naming it (magic/run-magic.ts).
+  const fromMagic = magicValueBundle(value);
+  if (fromMagic) return fromMagic;
   if (isDisplayable(value)) {
     const b = value[MIME_BUNDLE]();
     const name = (value as object).constructor?.name ?? 'display';
     return { data: { 'text/plain': `<${name}>`, ...b.data }, metadata: b.metadata };
   }
+  if (value instanceof NiftiImage) return { data: { 'text/plain': niftiSummary(value) }, metadata: {} };
   return { data: { 'text/plain': util.inspect(value, { depth: 4, breakLength: 100 }) }, metadata: {} };
 }
 
-/** Stack lines of user code and our API, without tslab's and Node's internals. */
-function userFrames(stack: string | undefined): string[] {
-  if (!stack) return [];
-  return stack
-    .split('\n')
-    .filter(l => /^\s+at /.test(l))
-    .filter(
-      l => !/\(node:|at node:|tslab[\\/]dist|notebook[\\/](kernel-(handler|server|main)|abort)\.js/.test(l)
-    );
-}
-
-/** The error triple for a cell's failures (diagnostics first, as tslab reports them). */
-export function errorContent(failures: readonly Failure[]): ErrorContent {
-  const diagnostics = failures.filter(
-    (f): f is { kind: 'diagnostic'; text: string } => f.kind === 'diagnostic'
-  );
-  if (diagnostics.length) {
-    return { ename: 'CompileError', evalue: diagnostics[0].text, traceback: diagnostics.map(d => d.text) };
+/**
+ * Where inspection (Shift-Tab) should look: at the cursor, or — when the cursor sits in a call's
+ * argument list, as after typing `ns.models.load(` — at the callee's name before the parenthesis.
+ */
+export function inspectPositions(code: string, cursor: number): number[] {
+  const out = [cursor];
+  let depth = 0;
+  for (let i = cursor - 1; i >= 0; i--) {
+    const c = code[i];
+    if (c === ')') depth++;
+    else if (c === '(') {
+      if (depth === 0) {
+        let j = i;
+        while (j > 0 && /\s/.test(code[j - 1])) j--;
+        if (j > 0 && /[\w$]/.test(code[j - 1])) out.push(j - 1);
+        break;
+      }
+      depth--;
+    } else if (c === ';' && depth === 0) break;
   }
-  const thrown = failures.find((f): f is { kind: 'thrown'; value: unknown } => f.kind === 'thrown');
-  const value = thrown?.value;
-  if (value instanceof Error) {
-    if (OUTSIDE_INTERRUPT.test(value.message)) {
-      const evalue =
-        'interrupted before reaching a safe point; work it started may still run in the background';
-      return { ename: 'AbortedError', evalue, traceback: [`AbortedError: ${evalue}`] };
-    }
-    const head =
-      value instanceof NeuroStormError
-        ? `${value.name} [${value.code}]: ${value.message}`
-        : `${value.name}: ${value.message}`;
-    // A usage error (the user's typo) or an interrupt is not a bug: the message says it all, no stack.
-    const frames =
-      value instanceof UsageError || value instanceof AbortedError ? [] : userFrames(value.stack);
-    return { ename: value.name, evalue: value.message, traceback: [head, ...frames] };
-  }
-  const text = thrown ? util.inspect(value) : 'the cell failed without an error value';
-  return { ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
+  return out;
 }
 
 export class KernelHandler {
@@ -115,22 +103,32 @@ export class KernelHandler {
   private cell: RunningCell | null = null;
   /** The channel of the latest request: output written after a cell ends still lands in that cell. */
   private lastOutput: OutputChannel | null = null;
+  /** Coalesced stdout/stderr of the latest request (stream-buffer.ts). */
+  private streams: StreamBuffer | null = null;
   private readonly executor: Executor;
 
   /**
    * `createExecutor` gets the console through which tslab reports results and failures; `prepare`
-   * rewrites a cell's source before tslab sees it (magics, tslab workarounds).
+   * rewrites a cell's source before tslab sees it (magics, tslab workarounds); `keeper`, when given,
+   * keeps the names a failed cell assigned (keep-assigned.ts; its converter must be the executor's).
    */
   constructor(
     createExecutor: (console: ConsoleInterface) => Executor,
-    private readonly prepare: (code: string) => string = prepareCell
+    private readonly prepare: (code: string) => string = prepareCell,
+    private readonly keeper: AssignedKeeper | null = null
   ) {
     this.executor = createExecutor({
       log: (value: unknown) => this.cell?.results.push(value),
       error: (first: unknown, ...rest: unknown[]) => {
         const failure: Failure =
           first === DIAGNOSTIC_FORMAT
-            ? { kind: 'diagnostic', text: util.format(first, ...rest) }
+            ? {
+                kind: 'diagnostic',
+                text: util.format(first, ...rest),
+                line: Number(rest[1]),
+                column: Number(rest[2]),
+                message: String(rest[3])
+              }
             : { kind: 'thrown', value: first };
         if (this.cell) this.cell.failures.push(failure);
         else this.writeStream('stderr', util.format(first, ...rest) + '\n');
@@ -138,31 +136,58 @@ export class KernelHandler {
     });
   }
 
+  /**
+   * Whether the caller runs inside a cell that was interrupted and has already been reported:
+   * work that cell left behind (released by tslab before reaching a safe point) prints nothing more.
+   */
+  private fromFinishedInterruptedCell(): boolean {
+    const signal = ambientSignal();
+    return signal !== undefined && signal.aborted && signal !== this.cell?.controller.signal;
+  }
+
   /** Routes text written to process.stdout/stderr into the latest cell's output. */
   writeStream(name: 'stdout' | 'stderr', text: string): boolean {
-    if (!this.lastOutput) return false;
-    this.lastOutput({ msgType: 'stream', content: { name, text } });
+    if (!this.lastOutput || !this.streams) return false;
+    if (this.fromFinishedInterruptedCell()) return true;
+    this.streams.write(name, text);
     return true;
   }
 
   async execute(req: ExecuteRequest, output: OutputChannel): Promise<ExecuteReply> {
     const quiet = req.silent;
-    const publish: OutputChannel = quiet ? () => undefined : output;
+    // Text still buffered from the previous request belongs to that request.
+    this.streams?.flush();
+    const streams = new StreamBuffer(content => !quiet && output({ msgType: 'stream', content }));
+    // Any other output first sends the text printed before it, so the order is kept.
+    const publish: OutputChannel = quiet
+      ? () => undefined
+      : message => {
+          streams.flush();
+          output(message);
+        };
     if (req.store_history !== false && !quiet) this.executionCount++;
     const count = this.executionCount;
     if (!quiet) publish({ msgType: 'execute_input', content: { code: req.code, execution_count: count } });
     this.lastOutput = quiet ? null : output;
+    this.streams = quiet ? null : streams;
+    const visible = (send: () => void) => {
+      if (!this.fromFinishedInterruptedCell()) send();
+    };
     setDisplaySink({
       display: (bundle, displayId) =>
-        publish({
-          msgType: 'display_data',
-          content: { ...bundle, transient: displayId ? { display_id: displayId } : {} }
-        }),
+        visible(() =>
+          publish({
+            msgType: 'display_data',
+            content: { ...bundle, transient: displayId ? { display_id: displayId } : {} }
+          })
+        ),
       update: (bundle, displayId) =>
-        publish({
-          msgType: 'update_display_data',
-          content: { ...bundle, transient: { display_id: displayId } }
-        })
+        visible(() =>
+          publish({
+            msgType: 'update_display_data',
+            content: { ...bundle, transient: { display_id: displayId } }
+          })
+        )
     });
     const cell: RunningCell = {
       results: [],
@@ -171,6 +196,7 @@ export class KernelHandler {
       graceTimer: null
     };
     this.cell = cell;
+    this.keeper?.beforeCell(this.executor.locals);
     let ok: boolean;
     try {
       ok = await runWithSignal(cell.controller.signal, () => this.executor.execute(this.prepare(req.code)));
@@ -178,6 +204,7 @@ export class KernelHandler {
       if (cell.graceTimer) clearTimeout(cell.graceTimer);
       this.cell = null;
     }
+    streams.flush();
     if (ok && cell.failures.length === 0) {
       const last = cell.results[cell.results.length - 1];
       if (cell.results.length && last !== undefined) {
@@ -185,7 +212,11 @@ export class KernelHandler {
       }
       return { status: 'ok', execution_count: count, user_expressions: {}, payload: [] };
     }
-    const error = errorContent(cell.failures);
+    // A cell that failed while running keeps what it assigned before the error (IPython's rule).
+    if (cell.failures.every(f => f.kind === 'thrown') && this.keeper?.afterFailure(this.executor.locals)) {
+      await this.executor.execute('');
+    }
+    const error = errorContent(cell.failures, req.code);
     publish({ msgType: 'error', content: error });
     return { status: 'error', execution_count: count, ...error };
   }
@@ -245,15 +276,18 @@ export class KernelHandler {
     const magic = magicBeforeCursor(req.code, req.cursor_pos);
     if (magic) {
       const verb = magic.text.split(/\s+/)[0];
-      const known = verb !== undefined && MAGIC_VERBS.some(v => v.verb === verb);
+      const known = verb !== undefined && isMagicVerb(verb);
       return {
         status: 'ok',
         found: true,
-        data: { 'text/plain': magicHelp(MAGIC_VERBS, known ? verb : undefined) },
+        data: { 'text/plain': magicHelp(undefined, known ? verb : undefined) },
         metadata: {}
       };
     }
-    const info = this.executor.inspect(blankMagics(req.code), req.cursor_pos);
+    const code = blankMagics(req.code);
+    const info = inspectPositions(code, req.cursor_pos)
+      .map(pos => this.executor.inspect(code, pos))
+      .find(i => i !== undefined && i !== null);
     if (!info) return { status: 'ok', found: false, data: {}, metadata: {} };
     return { status: 'ok', found: true, data: { 'text/plain': printQuickInfo(info) }, metadata: {} };
   }

@@ -14,6 +14,8 @@ import { UsageError } from '../../errors';
 import { prepareCell } from './cell-rewrite';
 import { expandShorthandProperties } from './shorthand-fix';
 import { KernelHandler } from './kernel-handler';
+import { AssignedKeeper } from './keep-assigned';
+import { PARENT_PID_ENV, watchParent } from './parent-watchdog';
 import { NeuroStormServer } from './kernel-server';
 import { kernelMounts, mountIntoTypeScript, routePackageRequire, TsSys } from './package-mounts';
 import { DisplayContent } from './wire';
@@ -76,7 +78,8 @@ export function startKernel(configPath: string): void {
   );
 
   let browser: Converter | null = null;
-  const node = createConverter({ isJS: false, isBrowser: false });
+  const keeper = new AssignedKeeper(ts);
+  const node = keeper.wrap(createConverter({ isJS: false, isBrowser: false }));
   const converters = {
     node,
     get browser(): Converter {
@@ -90,7 +93,8 @@ export function startKernel(configPath: string): void {
   };
   const handler = new KernelHandler(
     console => createExecutor(cwd, converters, console),
-    code => expandShorthandProperties(prepareCell(code), ts)
+    code => expandShorthandProperties(prepareCell(code), ts),
+    keeper
   );
   // The executor hands cells their `require` through this global (tslab/dist/executor.js).
   const bridge = (globalThis as { __tslab__?: { require: (id: string) => unknown } }).__tslab__;
@@ -103,14 +107,18 @@ export function startKernel(configPath: string): void {
   });
   process.on('SIGINT', () => handler.interrupt());
   // A cell's stray async failure must not take the kernel down; it is reported into the latest cell.
-  process.on('uncaughtException', err =>
-    process.stderr.write(`Uncaught exception: ${err.stack ?? err.message}\n`)
-  );
-  process.on('unhandledRejection', reason =>
+  // Work an interrupted cell left behind ends with AbortedError at its next safe point: expected, silent.
+  const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortedError';
+  process.on('uncaughtException', err => {
+    if (!isAbort(err)) process.stderr.write(`Uncaught exception: ${err.stack ?? err.message}\n`);
+  });
+  process.on('unhandledRejection', reason => {
+    if (isAbort(reason)) return;
     process.stderr.write(
       `Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`
-    )
-  );
+    );
+  });
+  watchParent(process.env[PARENT_PID_ENV]);
   void server.init();
 }
 

@@ -44,6 +44,16 @@ export class NeuroStormServer extends ZmqServer {
     // tslab's handler is never called: every message goes through handleShellMessage below, and
     // close() is ours. The object only satisfies the constructor's type.
     super({ close: () => kernel.close() } as unknown as ServerHandler, configPath);
+    // No high-water mark on iopub: ZeroMQ's default (1000 queued messages) made the PUB socket drop
+    // output silently when a cell printed faster than the client read (5,000 lines kept 4,305).
+    // Memory is the bound instead; stream-buffer.ts keeps the message count low. tslab creates the
+    // socket and binds it in one private method, so the option goes in there, before the bind.
+    const server = this as unknown as { bindSocket(sock: zmq.Socket, port: number): Promise<void> };
+    const bind = server.bindSocket.bind(this);
+    server.bindSocket = (sock, port) => {
+      if (sock === this.iopub) (sock as zmq.Publisher).sendHighWaterMark = 0;
+      return bind(sock, port);
+    };
   }
 
   private getSigner(): MessageSigner {

@@ -19,7 +19,8 @@ type Waiter = { resolve: (msg: JupyterMessage) => void; reject: (err: Error) => 
 export class KernelClient {
   private readonly shell = new zmq.Dealer({ linger: 0 });
   private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  /** No high-water mark: ZeroMQ would drop outputs past 1000 unread messages (kernel-server.ts). */
+  private readonly iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
   private readonly signer: MessageSigner;
   private readonly session = randomUUID();
   private readonly replies = new Map<string, Waiter>();

@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../io/atomic';
 import { kernelEntry } from '../../verbs/jupyter/install';
+import { PARENT_PID_ENV } from '../kernel/parent-watchdog';
 import { ConnectionInfo } from '../kernel/wire';
 
 /** A port the OS says is free now (the kernel binds it a moment later, as jupyter_client does). */
@@ -68,7 +69,8 @@ export async function launchKernel(
   await fs.promises.chmod(connectionFile, 0o600);
   const child = spawn(process.execPath, [kernelEntry(), '--config-path', connectionFile], {
     cwd,
-    env,
+    // The kernel ends itself if this process dies without stopping it (parent-watchdog.ts).
+    env: { ...env, [PARENT_PID_ENV]: String(process.pid) },
     stdio: ['ignore', 'pipe', 'pipe']
   });
   const chunks: string[] = [];

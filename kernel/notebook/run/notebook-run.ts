@@ -71,7 +71,7 @@ export function injectParameters(nb: Notebook, params: Record<string, ParameterV
 
 export interface RunOptions {
   parameters: Record<string, ParameterValue>;
-  /** Per-cell limit in seconds; 0 for none. A cell over it is interrupted and counts as failed. */
+  /** Per-cell limit in seconds; 0 for none. A cell over it is stopped and counts as failed. */
   timeoutSeconds: number;
   env?: NodeJS.ProcessEnv;
   /** Called as each cell starts (index among all cells, and the count of code cells). */
@@ -87,6 +87,29 @@ export interface RunResult {
   failure: RunFailure | null;
 }
 
+/**
+ * How long a cell that must stop (--timeout, Ctrl-C) gets after SIGINT and interrupt_request before
+ * the kernel is killed. SIGINT breaks synchronous code (the kernel runs cells with breakOnSigint) and
+ * the interrupt stops API work at its next safe point; a loop that yields to neither — `while (true)`
+ * after an `await` — can only be stopped by ending the process.
+ */
+export const STOP_GRACE_MS = 3000;
+
+/** Why the run stopped a cell from outside; becomes that cell's error. */
+interface StopReason {
+  ename: string;
+  evalue: string;
+  hint: string;
+}
+
+/** The error a stopped cell shows, saying whether the kernel had to be killed. */
+function stoppedError(reason: StopReason, killed: boolean): ErrorContent {
+  const evalue = killed
+    ? `${reason.evalue}; it did not reach a safe point within ${STOP_GRACE_MS / 1000} s, so the kernel was ended`
+    : reason.evalue;
+  return { ename: reason.ename, evalue, traceback: [`${reason.ename}: ${evalue}`, `  hint: ${reason.hint}`] };
+}
+
 /** Executes every code cell in order on a fresh kernel started in the notebook's folder. */
 export async function runNotebook(input: string, output: string, options: RunOptions): Promise<RunResult> {
   const nb = readNotebook(input);
@@ -99,73 +122,134 @@ export async function runNotebook(input: string, output: string, options: RunOpt
   }
   const kernel = await launchKernel(path.dirname(path.resolve(input)), options.env);
   const client = new KernelClient(kernel.connection);
-  void kernel.exited.then(code =>
+  let kernelGone = false;
+  void kernel.exited.then(code => {
+    kernelGone = true;
     client.fail(
       new KernelProtocolError(`the kernel exited (${code})`, {
         hint: kernel.log().trim().split('\n').slice(-5).join(' | ')
       })
-    )
-  );
-  // Ctrl-C: interrupt the running cell (the run then stops there and saves), never orphan the kernel.
-  const onSigint = () => void client.interrupt().catch(() => undefined);
-  const killKernel = () => kernel.process.kill('SIGKILL');
+    );
+  });
+  let stopReason: StopReason | null = null;
+  let killed = false;
+  let killTimer: NodeJS.Timeout | null = null;
+  const killKernel = () => {
+    if (kernelGone) return;
+    killed = true;
+    kernel.process.kill('SIGKILL');
+  };
+  /** Stops the running cell: SIGINT + interrupt_request, then the kernel's end after the grace. */
+  const stopCell = (reason: StopReason) => {
+    if (stopReason) return killKernel(); // asked twice (Ctrl-C again): no more waiting
+    stopReason = reason;
+    if (kernelGone) return;
+    kernel.process.kill('SIGINT');
+    void client.interrupt().catch(() => undefined);
+    killTimer = setTimeout(killKernel, STOP_GRACE_MS);
+  };
+  // Ctrl-C stops the running cell (the run then ends there and saves); SIGTERM ends the kernel at
+  // once. Neither leaves the kernel behind; the partial notebook is saved in both cases.
+  const onSigint = () =>
+    stopCell({
+      ename: 'AbortedError',
+      evalue: 'neurostorm run was interrupted (SIGINT)',
+      hint: 'outputs up to this cell are saved; run again to redo the rest'
+    });
+  const onSigterm = () => {
+    stopReason ??= {
+      ename: 'AbortedError',
+      evalue: 'neurostorm run was terminated (SIGTERM)',
+      hint: 'outputs up to this cell are saved; run again to redo the rest'
+    };
+    killKernel();
+  };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   process.on('exit', killKernel);
   let failure: RunFailure | null = null;
   try {
-    await client.waitReady(60_000);
+    try {
+      await client.waitReady(60_000);
+    } catch (err) {
+      // Stopped (Ctrl-C, SIGTERM) while the kernel was starting: nothing ran, the first cell says why.
+      if (!stopReason) throw err;
+      const first = nb.cells.findIndex(c => c.cell_type === 'code');
+      failure = { cellIndex: Math.max(first, 0), ...stoppedError(stopReason, killed) };
+      return { notebook: nb, failure };
+    }
     let collector: OutputCollector | null = null;
     const codeCells = nb.cells.filter(c => c.cell_type === 'code').length;
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
       const code = joinSource(cell.source);
       if (code.trim() === '') continue;
+      if (stopReason) break;
       options.onCell?.(index, codeCells);
       const outputs = cell.outputs ?? (cell.outputs = []);
       collector = collector ? collector.retarget(outputs) : new OutputCollector(outputs);
       const sink = collector;
-      let timer: NodeJS.Timeout | null = null;
-      if (options.timeoutSeconds > 0)
-        timer = setTimeout(() => void client.interrupt(), options.timeoutSeconds * 1000);
-      let reply: JupyterMessage;
+      const limit = options.timeoutSeconds;
+      const timer =
+        limit > 0
+          ? setTimeout(
+              () =>
+                stopCell({
+                  ename: 'TimeoutError',
+                  evalue: `the cell exceeded --timeout ${limit} (${limit} s) and was stopped`,
+                  hint: 'raise --timeout (seconds per cell), or --timeout 0 for no limit'
+                }),
+              limit * 1000
+            )
+          : null;
+      let reply: JupyterMessage | null = null;
+      let error: ErrorContent | null = null;
       try {
         reply = await client.execute(code, msg => sink.add(msg));
       } catch (err) {
         // The kernel died or broke the protocol during this cell: that is this cell's failure.
         if (!(err instanceof KernelProtocolError)) throw err;
-        const error: ErrorContent = {
-          ename: err.name,
-          evalue: err.message,
-          traceback: [`${err.name}: ${err.message}`]
-        };
-        outputs.push({ output_type: 'error', ...error });
-        failure = { cellIndex: index, ...error };
-        break;
+        error = { ename: err.name, evalue: err.message, traceback: [`${err.name}: ${err.message}`] };
       } finally {
         if (timer) clearTimeout(timer);
+        if (killTimer) clearTimeout(killTimer);
       }
-      const content = reply.content as { status?: string; execution_count?: number } & Partial<ErrorContent>;
+      const content = (reply?.content ?? {}) as { status?: string; execution_count?: number } & Partial<ErrorContent>;
       cell.execution_count = typeof content.execution_count === 'number' ? content.execution_count : null;
-      if (content.status !== 'ok') {
-        failure = {
-          cellIndex: index,
+      if (stopReason) {
+        // The kernel's own report ("interrupted") gives way to why the run stopped the cell.
+        error = stoppedError(stopReason, killed);
+        cell.outputs = outputs.filter(o => o.output_type !== 'error');
+        cell.outputs.push({ output_type: 'error', ...error });
+      } else if (error) {
+        outputs.push({ output_type: 'error', ...error });
+      } else if (content.status !== 'ok') {
+        error = {
           ename: content.ename ?? 'Error',
           evalue: content.evalue ?? `cell ${content.status ?? 'failed'}`,
           traceback: content.traceback ?? []
         };
+      }
+      if (error) {
+        failure = { cellIndex: index, ...error };
         break;
       }
     }
-    await client.shutdown().catch(() => undefined);
+    if (!kernelGone) {
+      const asked = client.shutdown().catch(() => undefined);
+      await Promise.race([asked, new Promise<void>(r => setTimeout(r, STOP_GRACE_MS).unref())]);
+    }
   } finally {
     process.off('SIGINT', onSigint);
-    process.off('exit', killKernel);
+    process.off('SIGTERM', onSigterm);
     client.close();
     const stopped = await Promise.race([
       kernel.exited.then(() => true),
       new Promise<boolean>(r => setTimeout(() => r(false), 3000).unref())
     ]);
-    if (!stopped) kernel.process.kill('SIGKILL');
+    if (!stopped) killKernel();
+    await kernel.exited;
+    process.off('exit', killKernel);
     await writeFileAtomic(output, serializeNotebook(nb));
   }
   return { notebook: nb, failure };

@@ -41,7 +41,7 @@ export function hashInputs(paths: string[]): string {
 export const COMMON_INPUTS = ['package-lock.json', 'test/browser/support'].map(p => path.join(REPO_ROOT, p));
 
 /** Inputs of a bundle that compiles our extension from source. */
-export const EXTENSION_INPUTS = ['src', 'style', 'kernel/notebook/display/payload-types.ts'].map(p => path.join(REPO_ROOT, p));
+export const EXTENSION_INPUTS = ['src', 'style', 'kernel/notebook/display/payload-types.ts', 'kernel/notebook/display/payload-schema.ts', 'kernel/notebook/display/payload-rules.ts'].map(p => path.join(REPO_ROOT, p));
 
 /** Webpack rules shared by the test bundles: TypeScript, CSS, and JupyterLab's svg/font assets. */
 export function commonRules(): NonNullable<Configuration['module']>['rules'] {
