@@ -20,7 +20,8 @@ import { BidsDataset, BidsRun, openBids } from './bids';
 import { CACHE_VERSION, CacheHeader, encodeCacheHeader, readCacheHeader } from './frame-cache';
 import { gridOf, MNI_2MM_LAS, MODEL_EDGE } from './grid';
 import { LongWorkOptions, checkAborted } from '../progress';
-import { applySpatial, modelToTargetOffset, planSpatial } from './spatial';
+import { applySpatial, modelToTargetOffset, planSpatial, SpatialPlan } from './spatial';
+import { memoryRunFrames, openRunFrames, RunFrames } from './frame-stream';
 
 const { sqrt, round, floor, min, max, abs } = Math;
 
@@ -34,6 +35,11 @@ export interface RunPreprocessOptions {
   targetTr?: number | null;
   /** A brain mask NIfTI (any grid): background = mask == 0. Default: background = data == 0 (4D). */
   mask?: string | null;
+  /**
+   * Memory for one run (MiB, default 256): within it the run's spatial frames are kept between the
+   * two passes; beyond it the source is streamed twice, two frames at a time (not part of the cache key).
+   */
+  memoryBudgetMb?: number;
 }
 
 /** SHA-256 of a file's bytes (the cache key's content part); kept exported here for callers of ns.data. */
@@ -64,21 +70,81 @@ async function maskOnModelGrid(file: string): Promise<Uint8Array> {
   return Uint8Array.from(values, v => (v === 0 || Number.isNaN(v) ? 1 : 0));
 }
 
+/** Default memory budget of one run's preprocessing (MiB): spatial frames are kept up to it. */
+export const DEFAULT_MEMORY_BUDGET_MB = 256;
+
+/**
+ * The run's frames on the model grid, for output frame i blended from source frames i0[i], i1[i]
+ * (non-decreasing). Within the memory budget every spatial frame is kept after the first pass and
+ * the second pass reads memory; beyond it each pass streams the source again, holding two frames.
+ */
+class SpatialFrames {
+  private readonly held: Float32Array[] = [];
+  private complete = false;
+
+  constructor(
+    private readonly run: RunFrames,
+    private readonly plan: SpatialPlan,
+    private readonly slope: number,
+    private readonly inter: number,
+    private readonly volume: number,
+    private readonly keep: boolean
+  ) {}
+
+  /** Calls `use(i, frame)` for every output frame in order (`frame` is valid during the call). */
+  async forEachOutput(i0: Int32Array, i1: Int32Array, lambda: Float64Array, use: (i: number, f: Float32Array) => void | Promise<void>): Promise<void> {
+    const blended = new Float32Array(this.volume);
+    const volume = this.volume;
+    const emit = (i: number, a: Float32Array, b: Float32Array): void | Promise<void> => {
+      const l = lambda[i];
+      if (l === 0) return use(i, a);
+      for (let v = 0; v < volume; v++) blended[v] = a[v] + l * (b[v] - a[v]);
+      return use(i, blended);
+    };
+    if (this.complete) {
+      for (let i = 0; i < i0.length; i++) await emit(i, this.held[i0[i]], this.held[i1[i]]);
+      return;
+    }
+    // Two slots (frames t-1 and t) unless every frame is kept: outputs still to come need frames
+    // >= t-1, so frame t-2's buffer takes frame t.
+    let prev: { t: number; f: Float32Array } | null = null;
+    let cur: { t: number; f: Float32Array } | null = null;
+    let i = 0;
+    for await (const { t, raw, offset } of this.run.frames()) {
+      const f: Float32Array = !this.keep && prev ? prev.f : new Float32Array(volume);
+      applySpatial(this.plan, raw, offset, this.slope, this.inter, f);
+      if (this.keep) this.held.push(f);
+      prev = cur;
+      cur = { t, f };
+      while (i < i0.length && i1[i] <= t) {
+        const a = i0[i] === t ? cur.f : (prev as { f: Float32Array }).f;
+        await emit(i, a, i1[i] === t ? cur.f : (prev as { f: Float32Array }).f);
+        i++;
+      }
+      if (i === i0.length) break;
+    }
+    if (this.keep && this.held.length === this.run.shape[3]) this.complete = true;
+  }
+}
+
 /**
  * Preprocesses one run into `cacheFile`; returns the cache header. `source` is a path or an image
- * already in memory (its `file` names it in the header).
+ * already in memory (its `file` names it in the header). Files are read frame by frame (twice
+ * when the run's spatial frames exceed `memoryBudgetMb`), so memory stays flat with run length;
+ * a run whose single frame does not fit the budget is refused up front.
  */
 export async function preprocessRun(
   source: string | NiftiImage,
   cacheFile: string,
   options: RunPreprocessOptions = {}
 ): Promise<CacheHeader> {
-  const image = typeof source === 'string' ? await read(source) : source;
-  const name = image.file ?? '<memory>';
-  if (image.shape.length !== 4)
-    throw new DatasetError(`preprocessing needs a 4D run; this one is ${image.shape.join('x')}`, {
+  const run = typeof source === 'string' ? await openRunFrames(source) : memoryRunFrames(source);
+  const name = run.name;
+  if (run.shape.length !== 4 || !run.first)
+    throw new DatasetError(`preprocessing needs a 4D run; this one is ${run.shape.join('x')}`, {
       file: name
     });
+  const image = run.first;
   const steps: string[] = [];
   const tr = options.tr ?? image.tr;
   const targetTr = options.targetTr === undefined ? TARGET_TR : options.targetTr;
@@ -90,25 +156,25 @@ export async function preprocessRun(
   }
   if (image.trNote) steps.push(`TR: ${image.trNote}`);
   // Spatial: every source frame onto the row-major 96^3 model grid.
-  const plan = planSpatial(gridOf(image));
+  const plan = planSpatial(gridOf({ shape: run.shape, affine: image.affine }));
   steps.push(plan.description);
   const off = MNI_2MM_LAS.shape.map(modelToTargetOffset);
   steps.push(
     `crop/pad to 96^3 from ${MNI_2MM_LAS.shape.join('x')}: model voxel i = grid voxel i ${off.map(o => (o >= 0 ? `+ ${o}` : `- ${-o}`)).join(' / ')} (x / y / z); stored row-major [X, Y, Z], X = stored NIfTI i axis`
   );
   const volume = MODEL_EDGE ** 3;
-  const sourceFrames = image.shape[3];
-  const frameVoxels = image.shape[0] * image.shape[1] * image.shape[2];
-  const spatial = new Float32Array(sourceFrames * volume);
-  for (let t = 0; t < sourceFrames; t++)
-    applySpatial(
-      plan,
-      image.raw,
-      t * frameVoxels,
-      image.slope,
-      image.inter,
-      spatial.subarray(t * volume, (t + 1) * volume)
+  const sourceFrames = run.shape[3];
+  // Memory: one source frame, two or three spatial frames and the quantised frame at least.
+  const budget = (options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB) * 2 ** 20;
+  const minimum = run.frameBytes + 4 * volume * 4 + volume;
+  if (minimum > budget) {
+    throw new DatasetError(
+      `one frame of this run needs ${(minimum / 2 ** 20).toFixed(0)} MiB to preprocess, more than the ${(budget / 2 ** 20).toFixed(0)} MiB memory budget (${run.shape.slice(0, 3).join('x')} voxels per frame)`,
+      { file: name, hint: 'raise memoryBudgetMb, or resample the run to 2 mm first' }
     );
+  }
+  const keep = minimum + sourceFrames * volume * 4 <= budget;
+  const spatial = new SpatialFrames(run, plan, image.slope, image.inter, volume, keep);
   // Temporal: output frame i blends source frames i0, i1 (spec 6.1 step 3).
   const outFrames =
     targetTr === null ? sourceFrames : max(round((sourceFrames * (tr as number)) / targetTr), 1);
@@ -126,14 +192,6 @@ export async function preprocessRun(
       ? `temporal: none (${sourceFrames} frames${tr ? ` at TR ${tr} s` : ''})`
       : `temporal: ${sourceFrames} frames at TR ${tr} s -> ${outFrames} frames at TR ${targetTr} s (linear, align_corners=False)`
   );
-  const frameAt = (i: number, out: Float32Array): Float32Array => {
-    const a = spatial.subarray(i0[i] * volume, (i0[i] + 1) * volume);
-    const l = lambda[i];
-    if (l === 0) return a;
-    const b = spatial.subarray(i1[i] * volume, (i1[i] + 1) * volume);
-    for (let v = 0; v < volume; v++) out[v] = a[v] + l * (b[v] - a[v]);
-    return out;
-  };
   // Background: a mask (3D) or data == 0 (4D), spec 6.1 step 5.
   const maskBackground = options.mask ? await maskOnModelGrid(options.mask) : null;
   steps.push(
@@ -142,14 +200,12 @@ export async function preprocessRun(
       : 'background: data == 0 (voxel-wise, 4D)'
   );
   // Pass 1: foreground statistics (negatives count as 0, still foreground).
-  const scratch = new Float32Array(volume);
   let n = 0;
   let sum = 0;
   let sumSq = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < outFrames; i++) {
-    const f = frameAt(i, scratch);
+  await spatial.forEachOutput(i0, i1, lambda, (_, f) => {
     for (let v = 0; v < volume; v++) {
       let x = f[v];
       if (maskBackground ? maskBackground[v] === 1 : x === 0) continue;
@@ -160,7 +216,7 @@ export async function preprocessRun(
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
-  }
+  });
   if (n < 2)
     throw new DatasetError('the run has no foreground voxels (all zero or masked out)', { file: name });
   const mean = sum / n;
@@ -193,8 +249,7 @@ export async function preprocessRun(
     await put(headerBytes);
     const q = new Int8Array(volume);
     const qBytes = new Uint8Array(q.buffer);
-    for (let i = 0; i < outFrames; i++) {
-      const f = frameAt(i, scratch);
+    await spatial.forEachOutput(i0, i1, lambda, async (_, f) => {
       for (let v = 0; v < volume; v++) {
         let x = f[v];
         if (maskBackground ? maskBackground[v] === 1 : x === 0) {
@@ -206,7 +261,7 @@ export async function preprocessRun(
         q[v] = r > 127 ? 127 : r < -127 ? -127 : r;
       }
       await put(qBytes);
-    }
+    });
   });
   return header;
 }
