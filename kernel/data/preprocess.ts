@@ -362,7 +362,8 @@ export async function preprocess(
     const runOptions: RunPreprocessOptions = {
       tr: run.sidecarTr ?? undefined,
       targetTr: options.targetTr,
-      mask: options.useMasks === false ? null : run.mask
+      mask: options.useMasks === false ? null : run.mask,
+      memoryBudgetMb: options.memoryBudgetMb
     };
     const lockFile = path.join(cacheDir, `.${cacheName(run)}.lock`);
     try {
