@@ -201,6 +201,10 @@ export async function replaceDirAtomic<T>(target: string, build: (dir: string) =
     result = await build(tmp);
   } catch (err) {
     await fs.promises.rm(tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+    // A full disk while building: name the file where it was going to be, not its temp path.
+    if (err instanceof DiskFullError && err.file?.startsWith(tmp + path.sep)) {
+      throw writeError(err.cause, path.join(path.resolve(target), path.relative(tmp, err.file)));
+    }
     throw writeError(err, target);
   }
   const old = siblingName(path.resolve(target), 'old');

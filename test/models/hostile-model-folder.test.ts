@@ -62,6 +62,8 @@ describe('model folders are replaced whole (issue 14)', () => {
     const e = error as DiskFullError;
     expect(e.code).toBe('E_DISK_FULL');
     expect(e.message).toMatch(/the disk is full: could not write \w+\.safetensors/);
+    // Named where it was going to be (not the temp folder it was being built in).
+    expect(path.dirname(e.file as string)).toBe(dir);
     expect(e.file).toMatch(/\.safetensors$/);
     expect(snapshot(dir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['model']);
