@@ -9,6 +9,7 @@ import * as path from 'path';
 import { spawn } from 'child_process';
 import { openBids, synth } from '../../kernel/data';
 import { AbortedError } from '../../kernel/errors';
+import { TS_REGISTER } from '../io/child-process';
 
 const small = { subjects: 2, frames: 4, gzipLevel: 1 };
 
@@ -71,11 +72,9 @@ describe('synth --overwrite replaces the cohort whole (issue 14, item 5)', () =>
     await synth({ ...small, out, sessions: 1, seed: 1 });
     const before = tree(out);
     const script = `
-      const ts = require(${JSON.stringify(require.resolve('typescript'))}), fs = require('fs');
-      require.extensions['.ts'] = (m, f) => m._compile(ts.transpileModule(fs.readFileSync(f, 'utf8'), { compilerOptions: { module: 1, target: 9, esModuleInterop: true } }).outputText, f);
       require(${JSON.stringify(path.resolve(__dirname, '../../kernel/data/synth/cohort.ts'))})
         .synth({ subjects: 6, sessions: 2, frames: 4, gzipLevel: 1, seed: 4, overwrite: true, out: ${JSON.stringify(out)} });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-r', TS_REGISTER, '-e', script], { stdio: 'ignore' });
     // Kill it once its temp folder holds a finished run (the overwrite is well under way).
     const started = Date.now();
     const tempWithRun = () =>

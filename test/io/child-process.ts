@@ -3,7 +3,8 @@
  * sources directly (each file is transpiled on load with typescript.transpileModule: no build, no
  * type check), and reports the child's peak RSS. Memory bounds of hostile inputs are asserted on
  * the child, so the jest worker's own heap does not blur them and an out-of-memory kill shows up as
- * an exit status instead of taking the test runner down.
+ * an exit status instead of taking the test runner down. The transpiling hook is the one the
+ * training tests use (test/train/ts-register.js).
  *
  * Inside the snippet: `kernel(relPath)` requires a kernel module (e.g. 'models/weights/torch-file'),
  * `report(value)` records the JSON result; the snippet body may use `await`.
@@ -12,18 +13,11 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** `node -r` this to require .ts files (transpiled per file, as ts-jest does). */
+export const TS_REGISTER = path.join(ROOT, 'test', 'train', 'ts-register.js');
 
 const PRELUDE = `
-const ts = require(${JSON.stringify(require.resolve('typescript'))});
-const fs = require('fs');
 const path = require('path');
-require.extensions['.ts'] = (module, filename) => {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: filename
-  });
-  module._compile(out.outputText, filename);
-};
 const kernel = rel => require(path.join(${JSON.stringify(path.join(ROOT, 'kernel'))}, rel));
 let reported;
 const report = value => { reported = value; };
@@ -60,7 +54,7 @@ export function runInChild<T>(body: string, options: { preload?: string; env?: R
   }
 })().catch(err => { console.error(err); process.exit(3); });
 `;
-  const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], {
+  const r = spawnSync(process.execPath, ['-r', TS_REGISTER, '--expose-gc', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     timeout: options.timeoutMs ?? 120000,
