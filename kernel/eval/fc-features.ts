@@ -15,7 +15,8 @@ import { read } from '../nifti/read';
 import { labelMapOnGrid } from '../data/atlas';
 import { connectivityFeatures, correlationMatrix, roiTimeSeries } from '../data/connectivity';
 import { gridOf } from '../data/grid';
-import { fileSha256, TARGET_TR } from '../data/preprocess';
+import { fileSha256 } from '../io/hash';
+import { TARGET_TR } from '../data/preprocess';
 
 const CACHE_VERSION = 1;
 
