@@ -48,11 +48,12 @@ describe('how the kernel reports a failed cell (ename / evalue / traceback)', ()
     }
   });
 
-  it("drops Node's, tslab's, compiled-cell and our own frames from other errors", () => {
+  it("keeps the user's functions (cells and files) and drops Node's, tslab's, top-level cell and our own frames", () => {
     const e = new TypeError('x is not a function');
     e.stack = [
       'TypeError: x is not a function',
       '    at evalmachine.<anonymous>:3:7',
+      '    at explode (evalmachine.<anonymous>:5:11)',
       `    at run (${path.join(PACKAGE, 'notebook', 'magic-table.js')}:122:5)`,
       '    at f (/home/u/project/helpers.js:10:3)',
       '    at node:internal/process/task_queues:95:5',
@@ -60,6 +61,7 @@ describe('how the kernel reports a failed cell (ename / evalue / traceback)', ()
     ].join('\n');
     expect(errorContent([{ kind: 'thrown', value: e }]).traceback).toEqual([
       'TypeError: x is not a function',
+      '    at explode (cell)',
       '    at f (/home/u/project/helpers.js:10:3)'
     ]);
   });

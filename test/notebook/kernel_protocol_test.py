@@ -117,7 +117,9 @@ class NeuroStormKernelBehaviour(unittest.TestCase):
         self.assertEqual(content["status"], "error")
         self.assertEqual(content["ename"], "UsageError")
         self.assertIn('unknown verb "frobnicate"', content["evalue"])
-        self.assertEqual(len(content["traceback"]), 1)
+        # Message (and hint) only: a usage error is not a bug, no stack frames.
+        self.assertTrue(content["traceback"][0].startswith('UsageError [E_USAGE]: unknown verb "frobnicate"'))
+        self.assertFalse([line for line in content["traceback"] if line.lstrip().startswith("at ")])
         content, _ = self.run_cell("%neurostorm info --colour")
         self.assertEqual(content["ename"], "UsageError")
         self.assertIn("usage: %neurostorm info", content["evalue"])

@@ -2,6 +2,7 @@ import {
   blankMagics,
   prepareCell,
   rewriteMagics,
+  placeholderAt,
   magicBeforeCursor
 } from '../../kernel/notebook/kernel/cell-rewrite';
 import { UsageError } from '../../kernel/errors';
@@ -23,6 +24,19 @@ describe('cell rewriting', () => {
     expect(rewriteMagics('%neurostorm echo `x` ${y} {z.w} $ {1}')).toBe(
       'await require("neurostorm-lab").notebook.runMagic(`echo \\`x\\` ${y} ${z.w} \\$ {1}`);'
     );
+  });
+
+  it('interpolates simple expressions, not JSON or numbers in braces, and locates each placeholder', () => {
+    expect(rewriteMagics('%neurostorm synth out --subjects {nsubj + 1} --meta {"a": 1}')).toBe(
+      'await require("neurostorm-lab").notebook.runMagic(`synth out --subjects ${nsubj + 1} --meta {"a": 1}`);'
+    );
+    const code = 'let x = 1;\n  %neurostorm view {dir}/a.nii --title {name + (n + 1)}';
+    const line = rewriteMagics(code).split('\n')[1];
+    const at = (needle: string) => line.indexOf(needle) + 1;
+    expect(placeholderAt(code, 2, at('dir'))?.written).toBe('{dir}');
+    expect(placeholderAt(code, 2, at('n + 1)'))?.written).toBe('{name + (n + 1)}');
+    expect(placeholderAt(code, 2, at('view'))).toBeNull();
+    expect(placeholderAt(code, 1, 5)).toBeNull();
   });
 
   it('passes a %%neurostorm body as a string and blanks its lines', () => {

@@ -11,6 +11,8 @@ import { Displayable, MIME_BUNDLE } from './display';
 import { LayerRole, PAYLOAD_VERSION, VOLUME_MIME, VolumeLayer, VolumePayload } from './payload-types';
 import { checkedPayload } from './payload-check';
 import { encodePng } from './png';
+import { gridOf, sameGrid } from '../../data/grid';
+import { onBaseGrid } from './on-grid';
 import { MontageLayer, renderMontage, robustWindow } from './raster/volume-montage';
 import { displaySettings } from './settings';
 import { downsample, embedded, servedPath } from './volume-source';
@@ -53,10 +55,6 @@ async function load(input: VolumeInput): Promise<NiftiImage> {
 function nameOf(input: VolumeInput, image: NiftiImage, fallback: string): string {
   const file = typeof input === 'string' ? input : image.file;
   return file ? (file.split(/[\\/]/).pop() ?? fallback) : fallback;
-}
-
-function sameGrid(a: NiftiImage, b: NiftiImage): boolean {
-  return [0, 1, 2].every(i => (a.shape[i] ?? 1) === (b.shape[i] ?? 1));
 }
 
 export class VolumeView implements Displayable {
@@ -134,7 +132,7 @@ export async function view(volume: VolumeInput, options: ViewOptions = {}): Prom
     opacity: 1,
     window: window ?? robustWindow(baseData, frame * voxels, (frame + 1) * voxels)
   });
-  const offGrid: string[] = [];
+  const resampled: string[] = [];
   for (const [i, o] of (options.overlays ?? []).entries()) {
     const image = await load(o.image);
     const role = o.role ?? 'overlay';
@@ -151,15 +149,16 @@ export async function view(volume: VolumeInput, options: ViewOptions = {}): Prom
       cwd
     );
     layers.push(layer);
-    if (!sameGrid(base, image)) {
-      offGrid.push(name);
-      continue;
+    // The PNG shows every layer on the base grid; the interactive viewer resamples on its own.
+    let data = image.data();
+    if (!sameGrid(gridOf(base), gridOf(image))) {
+      resampled.push(name);
+      data = onBaseGrid(image, base, 0, role === 'overlay' ? 'linear' : 'nearest');
     }
-    const data = image.data();
     const w = o.window ?? (role === 'overlay' ? robustWindow(data, 0, voxels) : { min: 0, max: 1 });
     montageLayers.push({ data, role, colormap, opacity, window: role === 'mask' ? { min: 0, max: 1 } : w });
   }
-  const canvas = renderMontage({ title, shape: base.shape, zooms: base.zooms, frame, layers: montageLayers });
+  const canvas = renderMontage({ title, shape: base.shape, affine: base.affine, frame, layers: montageLayers });
   const payload: VolumePayload = {
     version: PAYLOAD_VERSION,
     title,
@@ -178,7 +177,7 @@ export async function view(volume: VolumeInput, options: ViewOptions = {}): Prom
   const summary = [
     `Volume "${title}": ${base.shape.join('x')}${base.tr ? `, TR ${base.tr} s` : ''}, frame ${frame}`,
     ...where.map(w => `  ${w}`),
-    ...(offGrid.length ? [`  not in the PNG (another grid): ${offGrid.join(', ')}`] : [])
+    ...(resampled.length ? [`  resampled onto the base grid for the PNG: ${resampled.join(', ')}`] : [])
   ].join('\n');
   return new VolumeView(payload, encodePng(canvas.toImage()), summary);
 }

@@ -35,15 +35,29 @@ export function showTracebacks(on = true): void {
 const PACKAGE_DIR = path.resolve(__dirname, '..', '..');
 
 function isInternalFrame(line: string): boolean {
-  return (
-    /\(node:|at node:|node_modules[\\/]|evalmachine\.<anonymous>|<anonymous>\)?$/.test(line) ||
-    line.includes(PACKAGE_DIR + path.sep)
-  );
+  return /\(node:|at node:|node_modules[\\/]|<anonymous>\)?$/.test(line) || line.includes(PACKAGE_DIR + path.sep);
+}
+
+/**
+ * A frame of a function the user wrote in a cell, as `at explode (cell)`: tslab runs cells as
+ * `evalmachine.<anonymous>` and its line numbers count compiled code, so they would mislead. The
+ * cell's own top level (`at evalmachine.<anonymous>:3:7`, no function name) says nothing: dropped.
+ */
+function cellFrame(line: string): string | null {
+  const named = /^(\s+at )(.+?) \(evalmachine\.<anonymous>:\d+:\d+\)$/.exec(line);
+  return named ? `${named[1]}${named[2]} (cell)` : null;
 }
 
 function frames(stack: string | undefined, all: boolean): string[] {
   const lines = (stack ?? '').split('\n').filter(l => /^\s+at /.test(l));
-  return all ? lines.filter(l => !/\(node:|at node:/.test(l)) : lines.filter(l => !isInternalFrame(l));
+  if (all) return lines.filter(l => !/\(node:|at node:/.test(l));
+  return lines.flatMap(l => {
+    if (l.includes('evalmachine.<anonymous>')) {
+      const cell = cellFrame(l);
+      return cell ? [cell] : [];
+    }
+    return isInternalFrame(l) ? [] : [l];
+  });
 }
 
 /** What Node's system error codes mean, in words (the ones file access raises). */

@@ -1,9 +1,12 @@
 /**
- * The PNG fallback of a volume: sagittal, coronal and axial mid-slices of one frame side by side,
- * through a colormap, overlays blended on top. Slices are shown in voxel axes as stored (first
- * index to the right, higher indices up), scaled by the voxel sizes so anisotropic voxels keep
- * their proportions; each panel is labelled with its slice index.
+ * The PNG fallback of a volume, laid out as nilearn's ortho view: sagittal, coronal and axial
+ * slices through one point of one frame, side by side, overlays blended on top. Panels are drawn in
+ * world space (RAS mm through the base affine), so orientation is the same whatever the storage
+ * order: left of the brain on the left (L/R marked), anterior to the right (sagittal) and up
+ * (axial), superior up. Each panel is labelled with its cut in mm (`x=-2`, `y=-18`, `z=18`).
+ * Every layer must already be on the base grid (volume-view.ts resamples overlays onto it).
  */
+import { Affine, identityAffine, invertAffine } from '../../../nifti/affine';
 import { BLACK, Canvas, Rgb, WHITE } from './canvas';
 import { categorical, colormapLut } from './colormap';
 
@@ -18,10 +21,10 @@ export interface MontageLayer {
 
 export interface MontageInput {
   title: string;
-  /** x, y, z[, t] of every layer (overlays on another grid are left out by the caller). */
+  /** x, y, z[, t] of the base grid, which every layer is on. */
   shape: number[];
-  /** Voxel sizes in mm (x, y, z). */
-  zooms: number[];
+  /** Voxel-to-world of the base grid (4x4 rows, mm); default: identity. */
+  affine?: Affine;
   frame: number;
   layers: MontageLayer[];
 }
@@ -48,11 +51,13 @@ export function robustWindow(
       };
 }
 
-type Plane = { name: string; h: 0 | 1 | 2; v: 0 | 1 | 2; fixed: 0 | 1 | 2 };
+/** A panel: which world axes run across (h, left to right) and up (v), and which one is cut. */
+type Plane = { name: 'x' | 'y' | 'z'; h: 0 | 1 | 2; v: 0 | 1 | 2; fixed: 0 | 1 | 2; marks: boolean };
 const PLANES: Plane[] = [
-  { name: 'x', h: 1, v: 2, fixed: 0 },
-  { name: 'y', h: 0, v: 2, fixed: 1 },
-  { name: 'z', h: 0, v: 1, fixed: 2 }
+  // Sagittal: posterior left, anterior right. Coronal and axial: the subject's left on the left.
+  { name: 'x', h: 1, v: 2, fixed: 0, marks: false },
+  { name: 'y', h: 0, v: 2, fixed: 1, marks: true },
+  { name: 'z', h: 0, v: 1, fixed: 2, marks: true }
 ];
 
 const PANEL = 200;
@@ -64,19 +69,56 @@ function blend(dst: Rgb, src: Rgb, alpha: number): Rgb {
   return [mix(0), mix(1), mix(2)];
 }
 
+function apply(m: Affine, p: readonly number[]): number[] {
+  return [0, 1, 2].map(r => m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3]);
+}
+
+/** World (mm) bounding box of a grid: its voxels' outer faces through the affine. */
+function worldBox(affine: Affine, n: number[]): { lo: number[]; hi: number[] } {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let c = 0; c < 8; c++) {
+    const corner = [0, 1, 2].map(i => ((c >> i) & 1 ? n[i] - 0.5 : -0.5));
+    apply(affine, corner).forEach((v, i) => {
+      lo[i] = Math.min(lo[i], v);
+      hi[i] = Math.max(hi[i], v);
+    });
+  }
+  return { lo, hi };
+}
+
+/** The cut label nilearn prints: the world coordinate in whole mm. */
+function cutLabel(name: string, mm: number): string {
+  const v = Math.round(mm);
+  return `${name}=${v === 0 ? 0 : v}`;
+}
+
+/** The world point (mm) the three panels cut through: the grid's middle voxel, as nilearn cuts through a point. */
+function cutPoint(input: MontageInput): number[] {
+  const n = [input.shape[0] ?? 1, input.shape[1] ?? 1, input.shape[2] ?? 1];
+  return apply(input.affine ?? identityAffine(), n.map(d => Math.floor(d / 2)));
+}
+
+/** The labels under the sagittal, coronal and axial panels, e.g. ["x=-2", "y=-18", "z=18"]. */
+export function montageLabels(input: MontageInput): string[] {
+  const cut = cutPoint(input);
+  return PLANES.map(p => cutLabel(p.name, cut[p.fixed]) + (input.shape.length > 3 ? ` t=${input.frame}` : ''));
+}
+
 export function renderMontage(input: MontageInput): Canvas {
-  const [nx, ny, nz] = [input.shape[0] ?? 1, input.shape[1] ?? 1, input.shape[2] ?? 1];
-  const n = [nx, ny, nz];
-  const zooms = [0, 1, 2].map(i =>
-    input.zooms[i] > 0 && Number.isFinite(input.zooms[i]) ? input.zooms[i] : 1
-  );
+  const n = [input.shape[0] ?? 1, input.shape[1] ?? 1, input.shape[2] ?? 1];
+  const [nx, ny, nz] = n;
+  const affine = input.affine ?? identityAffine();
+  const toVoxel = invertAffine(affine);
   const frameOffset = input.frame * nx * ny * nz;
-  const mid = n.map(d => Math.floor(d / 2));
+  const cut = cutPoint(input);
+  const labels = montageLabels(input);
+  const box = worldBox(affine, n);
+  const extent = [0, 1, 2].map(i => box.hi[i] - box.lo[i]);
   // One scale for all panels (mm -> pixels) so the three views share a physical size.
-  const mm = [0, 1, 2].map(i => n[i] * zooms[i]);
-  const scale = PANEL / Math.max(...mm);
-  const widths = PLANES.map(p => Math.max(1, Math.round(mm[p.h] * scale)));
-  const heights = PLANES.map(p => Math.max(1, Math.round(mm[p.v] * scale)));
+  const scale = PANEL / Math.max(...extent);
+  const widths = PLANES.map(p => Math.max(1, Math.round(extent[p.h] * scale)));
+  const heights = PLANES.map(p => Math.max(1, Math.round(extent[p.v] * scale)));
   const canvas = new Canvas(
     widths.reduce((a, b) => a + b, 0) + 4 * 4,
     Math.max(...heights) + TITLE + LABEL + 6,
@@ -91,49 +133,45 @@ export function renderMontage(input: MontageInput): Canvas {
     WHITE
   );
   const luts = input.layers.map(l => colormapLut(l.colormap));
+  const colorAt = (voxel: number): Rgb => {
+    let color: Rgb = BLACK;
+    input.layers.forEach((layer, li) => {
+      // A 3D layer over a 4D base shows the same volume at every frame.
+      const v = layer.data[(layer.data.length > frameOffset + voxel ? frameOffset : 0) + voxel];
+      if (!Number.isFinite(v)) return;
+      const t = Math.max(0, Math.min(1, (v - layer.window.min) / (layer.window.max - layer.window.min || 1)));
+      const k = Math.round(t * 255) * 3;
+      if (layer.role === 'base') color = [luts[li][k], luts[li][k + 1], luts[li][k + 2]];
+      else if (layer.role === 'atlas') {
+        if (v !== 0) color = blend(color, categorical(Math.round(v)), layer.opacity);
+      } else if (v > layer.window.min) {
+        const c: Rgb = layer.role === 'mask' ? [255, 60, 60] : [luts[li][k], luts[li][k + 1], luts[li][k + 2]];
+        color = blend(color, c, layer.opacity);
+      }
+    });
+    return color;
+  };
   let left = 4;
+  const bottom = TITLE + Math.max(...heights);
   PLANES.forEach((plane, pi) => {
     const w = widths[pi];
     const h = heights[pi];
+    const top = bottom - h;
+    const world = [...cut];
     for (let py = 0; py < h; py++) {
+      world[plane.v] = box.hi[plane.v] - ((py + 0.5) / h) * extent[plane.v];
       for (let px = 0; px < w; px++) {
-        const idx = [0, 0, 0];
-        idx[plane.fixed] = mid[plane.fixed];
-        idx[plane.h] = Math.min(n[plane.h] - 1, Math.floor((px / w) * n[plane.h]));
-        idx[plane.v] = Math.min(n[plane.v] - 1, Math.floor(((h - 1 - py) / h) * n[plane.v]));
-        const voxel = idx[0] + nx * (idx[1] + ny * idx[2]);
-        let color: Rgb = BLACK;
-        input.layers.forEach((layer, li) => {
-          // A 3D layer over a 4D base shows the same volume at every frame.
-          const v = layer.data[(layer.data.length > frameOffset + voxel ? frameOffset : 0) + voxel];
-          if (!Number.isFinite(v)) return;
-          if (layer.role === 'base') {
-            const t = Math.max(
-              0,
-              Math.min(1, (v - layer.window.min) / (layer.window.max - layer.window.min || 1))
-            );
-            const k = Math.round(t * 255) * 3;
-            color = [luts[li][k], luts[li][k + 1], luts[li][k + 2]];
-          } else if (layer.role === 'atlas') {
-            if (v !== 0) color = blend(color, categorical(Math.round(v)), layer.opacity);
-          } else if (v > layer.window.min) {
-            const t = Math.max(
-              0,
-              Math.min(1, (v - layer.window.min) / (layer.window.max - layer.window.min || 1))
-            );
-            const k = Math.round(t * 255) * 3;
-            color = blend(
-              color,
-              layer.role === 'mask' ? [255, 60, 60] : [luts[li][k], luts[li][k + 1], luts[li][k + 2]],
-              layer.opacity
-            );
-          }
-        });
-        canvas.setPixel(left + px, TITLE + py, color);
+        world[plane.h] = box.lo[plane.h] + ((px + 0.5) / w) * extent[plane.h];
+        const [i, j, k] = apply(toVoxel, world).map(Math.round);
+        if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) continue;
+        canvas.setPixel(left + px, top + py, colorAt(i + nx * (j + ny * k)));
       }
     }
-    const label = `${plane.name}=${mid[plane.fixed]}${input.shape.length > 3 ? ` t=${input.frame}` : ''}`;
-    canvas.text(left + w / 2, TITLE + Math.max(...heights) + 4, label, WHITE, 'center');
+    if (plane.marks) {
+      canvas.text(left + 2, top + 2, 'L', WHITE);
+      canvas.text(left + w - 2, top + 2, 'R', WHITE, 'right');
+    }
+    canvas.text(left + w / 2, bottom + 4, labels[pi], WHITE, 'center');
     left += w + 4;
   });
   return canvas;
