@@ -30,6 +30,11 @@ export interface EmbedOptions extends LongWorkOptions {
   batch?: number;
   /** Frames per clip (default 20). */
   frames?: number;
+  /**
+   * Remove each voxel's clip mean first, as runs of the CPU configuration were trained (their
+   * run.json `input.centre`); default false.
+   */
+  centre?: boolean;
   /** `pooled` backbone features (default) or the `emb` head's output. */
   head?: 'pooled' | 'emb';
 }
@@ -76,7 +81,7 @@ export async function embed(model: NeuroStormModel | string, dataset: string, op
     const group = clips.slice(i, i + batchSize);
     const padded = [...group];
     while (padded.length < batchSize) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(c => c.clip), pool, headers);
+    const batch = await readBatch(padded.map(c => c.clip), pool, headers, options.centre === true);
     const x = { data: batch.data, shape: batch.shape };
     const prompts = { prompts: m.hasPrompts };
     if (options.head === 'emb') {

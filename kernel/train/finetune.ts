@@ -166,7 +166,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 
   // The starting model once (per fold it is re-headed with the fold's seed).
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolved, explicitConfig: configArg !== undefined, seed, mae: false, session: options.session });
-  resolved = start.config;
+  resolved = { ...start.config, centre: (prior?.input as { centre?: boolean } | undefined)?.centre ?? start.config.centre };
   const promptLen = (prior?.prompt_len as number | undefined) ?? options.promptLen ?? (resolved.name === 'cpu' ? 8 : 50);
   if (!prior) {
     const record: RunRecord = {
@@ -175,7 +175,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       folds: options.folds ?? (splits.length > 1 ? splits.length : null), status: 'running',
       config_arg: configArg ?? null, from: start.from, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, prompt_len: mode === 'tpt' ? promptLen : null,
-      label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
+      input: { pool: resolved.pool, centre: resolved.centre }, label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
     };
     await run.writeJson('run.json', record);
     await run.writeJson('split.json', { folds: splits.map(s => ({ train: s.train, validation: s.val, test: s.test })) } satisfies SplitRecord);
@@ -244,9 +244,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       const perEpoch = Math.floor(train.length / batch);
       const final = await runLoop(
         {
-          run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, seed: foldSeed, epochs: rec.epochs,
+          run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, seed: foldSeed, epochs: rec.epochs,
           schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience, feed,
-          validate: async m => validationMetric(data.type, data.level, fold.validation, await predictClips(m, fold.validation, { type: data.type, batch, pool: resolved.pool, scaler })),
+          validate: async m => validationMetric(data.type, data.level, fold.validation, await predictClips(m, fold.validation, { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler })),
           extra: { scaler, fold: i }, events, label,
           checkpointEvery: options.checkpointEvery, signal: options.signal,
           onProgress: options.onProgress
@@ -256,7 +256,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       const predictor = rec.predictWith === 'best' && hasCheckpoint(path.join(ckDir, 'best')) ? (await readCheckpoint(path.join(ckDir, 'best'), options.session)).model : model;
       const clips: PredictionClip[] = [];
       for (const split of ['validation', 'test'] as const) {
-        const outputs = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, scaler });
+        const outputs = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler });
         fold[split].forEach((s, k) => clips.push({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, fold: i, split, target: s.target, output: outputs[k] }));
       }
       const lastRow = final.history[final.history.length - 1] ?? {};

@@ -50,6 +50,8 @@ export interface LoopSpec {
   train: readonly Sample[];
   batch: number;
   pool: number;
+  /** Remove each voxel's clip mean (ResolvedConfig.centre). */
+  centre: boolean;
   seed: number;
   epochs: number;
   schedule: Schedule;
@@ -107,7 +109,8 @@ export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopSta
       const batch = await readBatch(
         clips.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
         spec.pool,
-        headers
+        headers,
+        spec.centre
       );
       const lr = spec.schedule(state.step);
       const result = await trainer.step({ data: batch.data, shape: batch.shape }, spec.feed(clips, state.step), lr);

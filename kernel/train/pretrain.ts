@@ -63,14 +63,14 @@ export interface PretrainResult {
 }
 
 /** Mean masked loss of `model` on `samples`, each clip with its own fixed mask (seeded by index). */
-export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; seed: number }): Promise<number> {
+export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; centre: boolean; seed: number }): Promise<number> {
   const headers = new Map<string, CacheHeader>();
   let sum = 0;
   for (let i = 0; i < samples.length; i += options.batch) {
     const group = samples.slice(i, i + options.batch);
     const padded = [...group];
     while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers);
+    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre);
     const masks = padded.map((_, k) => sampler(1, new Random(options.seed).fork(`valid-mask-${i + k}`)));
     const units = masks[0].shape[1];
     const mask = { data: new Float32Array(padded.length * units), shape: [padded.length, units] };
@@ -127,7 +127,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const train = data.samples.filter(s => trainSet.has(s.subject));
   const validation = data.samples.filter(s => valSet.has(s.subject));
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolveConfig(configArg ?? 'cpu'), explicitConfig: configArg !== undefined, seed, mae: true, session: options.session });
-  const resolved = start.config;
+  const resolved = { ...start.config, centre: (prior?.input as { centre?: boolean } | undefined)?.centre ?? start.config.centre };
   const frames = train[0].frames;
   const sampler = await maskSampler(resolved.config, spec, frames, options.atlas);
   const batch = Math.min(rec.batch, train.length);
@@ -136,7 +136,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
       config_arg: configArg ?? null, from: start.from, mask: spec, recipe: rec.name, recipe_description: rec.description,
-      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience
+      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: { pool: resolved.pool, centre: resolved.centre }
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
     await run.writeJson('samples.json', { type: 'mae', level: 'clip', samples: data.samples.map(s => ({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, frames: s.frames, target: null })), dropped: data.dropped });
@@ -150,7 +150,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let model: NeuroStormModel;
   let state: LoopState;
   let initialValidLoss: number;
-  const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, seed });
+  const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, seed });
   if (resumed) {
     const ck = await readCheckpoint(last, options.session);
     model = withMaskConfig(ck.model, spec);
@@ -169,7 +169,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   try {
     state = await runLoop(
       {
-        run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, seed, epochs: rec.epochs,
+        run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, seed, epochs: rec.epochs,
         schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
         feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
         validate: async m => ({ name: 'masked_loss', value: await validate(m), higherIsBetter: false }),

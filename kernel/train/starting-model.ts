@@ -11,6 +11,7 @@ import type { HeadConfig, NeuroStormConfig } from '../models/config';
 import { NeuroStormModel } from '../models/model';
 import { initWeights } from '../models/init';
 import { assembleWeightSet } from '../models/weights/weight-set';
+import { resolveWeightsName } from '../models/weights/named';
 import type { SessionOptions } from '../runtime/session';
 import { hasCheckpoint, readCheckpoint } from './checkpoint';
 import { poolFor, ResolvedConfig } from './presets';
@@ -22,13 +23,22 @@ function architectureDiff(a: NeuroStormConfig, b: NeuroStormConfig): string[] {
 }
 
 /** The best (else last) checkpoint folder of a run folder, or null when `from` is not a run. */
-function runCheckpoint(from: string): string | null {
+export function runCheckpoint(from: string): string | null {
   if (!fs.existsSync(path.join(from, 'run.json'))) return null;
   for (const which of ['best', 'last']) {
     const dir = path.join(from, 'checkpoints', which);
     if (hasCheckpoint(dir)) return dir;
   }
   throw new ConfigError('the run has no checkpoint to start from', { file: from, hint: 'let the run reach its first epoch end, or resume it' });
+}
+
+function readRunCentre(run: string): boolean | null {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { input?: { centre?: boolean } };
+    return typeof json.input?.centre === 'boolean' ? json.input.centre : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface StartOptions {
@@ -46,7 +56,7 @@ export async function startingModel(options: StartOptions): Promise<{ model: Neu
     const cfg = { ...options.config.config, heads: [], promptLen: 0 };
     return { model: create(cfg, { seed: options.seed, mae: options.mae, session: options.session }), config: options.config, from: null };
   }
-  const from = path.resolve(options.from);
+  const from = path.resolve(resolveWeightsName(options.from)); // `demo`: the shipped demo model
   const ckpt = runCheckpoint(from);
   const model = ckpt ? (await readCheckpoint(ckpt, options.session)).model : await load(from, { session: options.session });
   const diff = architectureDiff(options.config.config, model.config);
@@ -56,7 +66,11 @@ export async function startingModel(options: StartOptions): Promise<{ model: Neu
       hint: 'omit --config to use the weights’ own configuration, or pick matching weights'
     });
   }
-  const config: ResolvedConfig = diff.length ? { name: ckpt ?? from, config: { ...model.config, heads: [], promptLen: 0 }, pool: poolFor(model.config, from) } : options.config;
+  // A run's input centring travels with its checkpoint (run.json input.centre); weights alone: off.
+  const runCentre = ckpt ? readRunCentre(from) : null;
+  const config: ResolvedConfig = diff.length
+    ? { name: ckpt ?? from, config: { ...model.config, heads: [], promptLen: 0 }, pool: poolFor(model.config, from), centre: runCentre ?? false }
+    : { ...options.config, centre: runCentre ?? options.config.centre };
   return { model, config, from: ckpt ?? from };
 }
 
