@@ -9,6 +9,8 @@ export * as nifti from './nifti';
 export * as data from './data';
 export * as runtime from './runtime';
 export * as models from './models';
+export * as train from './train';
+export { embed } from './eval/embed';
 export { evaluate, baseline, attribute } from './eval';
 export { packageVersion as version } from './version';
 export * as notebook from './notebook';
