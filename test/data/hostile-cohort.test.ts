@@ -7,11 +7,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { check, openBids, preprocess, readCacheHeader, MNI_2MM_LAS, Random } from '../../kernel/data';
 import { createImage, write } from '../../kernel/nifti';
 import { DatasetError, DiskFullError, PartialFailureError } from '../../kernel/errors';
 import { withDiskQuota } from '../io/disk-full';
+import { TS_REGISTER } from '../io/child-process';
 
 const SHAPE = [24, 28, 24, 6];
 
@@ -115,6 +116,25 @@ describe('two processes on one dataset share the work (issue 14, item 9)', () =>
     expect(a.runs).toHaveLength(4);
     expect(b.runs).toHaveLength(4);
     for (let i = 0; i < 4; i++) expect(a.runs[i].header.source).toEqual(b.runs[i].header.source);
+  });
+
+  it('two node processes started together: each run is built by one of them, the other reuses it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-lock2-'));
+    for (let s = 1; s <= 4; s++) await writeRun(runPath(root, `0${s}`), s);
+    const script = `require(${JSON.stringify(path.resolve(__dirname, '../../kernel/data/preprocess.ts'))})
+      .preprocess(${JSON.stringify(root)}).then(r => process.stdout.write(JSON.stringify(r.runs.map(x => [x.run.subject, x.reused]))));`;
+    const one = () =>
+      new Promise<[string, boolean][]>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-r', TS_REGISTER, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', d => (out += d));
+        child.on('exit', code => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}`))));
+      });
+    const [a, b] = await Promise.all([one(), one()]);
+    expect(a.map(([s]) => s)).toEqual(['sub-01', 'sub-02', 'sub-03', 'sub-04']);
+    expect(b.map(([s]) => s)).toEqual(['sub-01', 'sub-02', 'sub-03', 'sub-04']);
+    // Every run built exactly once across the two processes.
+    for (let i = 0; i < 4; i++) expect([a[i][1], b[i][1]].filter(reused => !reused)).toHaveLength(1);
   });
 
   it('takes over the lock of a process that died (kill -9) and cleans its temp files', async () => {
