@@ -11,7 +11,7 @@ export * as runtime from './runtime';
 export * as models from './models';
 export * as train from './train';
 export { embed } from './eval/embed';
-export { evaluate, baseline, attribute } from './eval';
+export { evaluate, baseline, attribute, attributeSubject } from './eval';
 export { packageVersion as version } from './version';
 export * as notebook from './notebook';
 export { display, view, plot } from './notebook';

@@ -9,6 +9,8 @@ export { baseline } from './baseline';
 export type { BaselineOptions, BaselineResult } from './baseline';
 export { attribute, buildAttributionGraph, toMniGrid } from './attribution';
 export type { Attribution, AttributionOptions, AttributionMethod } from './attribution';
+export { attributeSubject } from './attribute-run';
+export type { SubjectAttribution } from './attribute-run';
 export { readRunFolder } from './run-folder';
 export type { RunFolder } from './run-folder';
 export type { MetricValue, TaskType } from './scores';

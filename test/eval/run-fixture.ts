@@ -30,6 +30,10 @@ export interface FixtureRun {
   samples: FixtureSample[];
   clips: FixtureClip[];
   seed?: number;
+  /** Preprocess-cache folder recorded in run.json (default null). */
+  cache?: string;
+  /** Extra run.json fields (e.g. input: {pool, centre}). */
+  extra?: Record<string, unknown>;
 }
 
 export function writeRunFolder(dir: string, r: FixtureRun): string {
@@ -44,10 +48,11 @@ export function writeRunFolder(dir: string, r: FixtureRun): string {
     mode: 'tpt',
     config: 'cpu',
     data: '/nonexistent/dataset',
-    cache: null,
+    cache: r.cache ?? null,
     seed: r.seed ?? 1,
     folds: r.folds.length > 1 ? r.folds.length : null,
-    status: 'done'
+    status: 'done',
+    ...r.extra
   });
   put('split.json', { folds: r.folds });
   put('samples.json', { type: r.type, level: r.level, ...(r.classes ? { classes: r.classes } : {}), samples: r.samples });
