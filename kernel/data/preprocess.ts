@@ -374,7 +374,7 @@ export async function preprocess(
         if (!lock) {
           if (!canWait) return 'locked';
           await waitForLock(lockFile, options.signal);
-          return attempt(i, run, false);
+          return attempt(i, run, true); // taken again meanwhile: wait again
         }
         try {
           // Another process may have finished this run between our check and our lock.
