@@ -6,7 +6,7 @@ import * as path from 'path';
 import { formatCheckReport } from '../data';
 import { configToJson } from '../models';
 import { formatDoctorReport } from './doctor';
-import { describeModel, helpText, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
+import { describeModel, formatMetricRows, helpText, metricRows, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
 import { CLI_STYLE } from './style';
 
 /** Where text goes: results to stdout, diagnostics (a failing notebook's traceback) to stderr. */
@@ -44,6 +44,8 @@ export function presentText(result: VerbResult): Presented {
         code: 0
       };
     }
+    case 'lab':
+      return { out: `JupyterLab (${result.frontend}) on ${result.folder} stopped`, code: 0 };
     case 'notebook-run': {
       const f = result.failure;
       if (f)
@@ -95,6 +97,39 @@ export function presentText(result: VerbResult): Presented {
         code: 0
       };
     }
+    case 'evaluation': {
+      const e = result.evaluation;
+      const protocol = e.protocol ? `, ${e.protocol}` : '';
+      return {
+        out: [
+          `${result.run}: ${e.task} (${e.type}, ${e.level} level${protocol}), ${e.split} split of ${e.folds} fold(s), ${e.units} units scored`,
+          `subjects: ${e.subjects.train} train, ${e.subjects.validation} validation, ${e.subjects.test} test; intervals: ${e.bootstrap.reps} subject bootstrap resamples`,
+          '',
+          formatMetricRows(metricRows(e.metrics, e.baseline?.metrics), e.baseline?.name ?? null)
+        ].join('\n'),
+        code: 0
+      };
+    }
+    case 'baseline': {
+      const b = result.result;
+      return {
+        out: [
+          `${result.run}: ${b.name} (${b.regions} regions of ${b.atlas}${b.lambdas ? `, lambdas ${b.lambdas.join(', ')}` : ''})`,
+          '',
+          formatMetricRows(metricRows(b.metrics, null), null)
+        ].join('\n'),
+        code: 0
+      };
+    }
+    case 'embedding':
+      return {
+        out: [
+          `embedded ${result.dataset} with ${result.model}: ${result.dim} dimensions`,
+          `clips    ${result.clips.count} in ${result.clips.file} (index ${result.clips.index})`,
+          `subjects ${result.subjects.count} in ${result.subjects.file} (index ${result.subjects.index})`
+        ].join('\n'),
+        code: 0
+      };
     case 'volume':
       // Not offered on the CLI (the table marks view as a notebook verb); kept total for the compiler.
       return { out: `${result.image}`, code: 0 };
@@ -121,6 +156,11 @@ export function presentJson(result: VerbResult): Presented {
       };
     case 'check':
       return { out: text(result.report), code: result.report.summary.fail > 0 ? 1 : 0 };
+    case 'evaluation':
+      // The contract of issue 12: exactly the object ns.evaluate returns.
+      return { out: text(result.evaluation), code: 0 };
+    case 'baseline':
+      return { out: text(result.result), code: 0 };
     default: {
       const { kind: _kind, ...data } = result;
       return { out: text(data), code: presentText(result).code };

@@ -6,6 +6,7 @@ export { VERBS } from './table';
 export type { Verb, VerbInput, VerbContext, PositionalSpec, FrontEnd } from './verb';
 export { findVerb, nameIn, offeredBy } from './verb';
 export * from './results';
+export * from './describe';
 export { parseFlags, formatFlagHelp, checkFlagValue } from './flags';
 export type { FlagSchema, FlagSpec, FlagType, FlagValue, ParsedFlags } from './flags';
 export { parseVerbArgs, parseBody } from './args';

@@ -8,6 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../../kernel/cli/main';
 import { cohort, listFiles } from '../train/cohort';
+import { runMagic } from '../../kernel/notebook/magic';
+import { setDisplaySink } from '../../kernel/notebook/display/display';
+import { PLOT_MIME, PlotPayload } from '../../kernel/notebook/display/payload-types';
+import type { MimeBundle } from '../../kernel/notebook/kernel/wire';
 
 function capture() {
   const out: string[] = [];
@@ -55,14 +59,14 @@ test('pretrain, then finetune from the pretrained run; bad input is refused with
   const ft = path.join(work, 'sex');
   const args = ['finetune', '--data', data, '--task', 'sex', '--mode', 'tpt', '--config', 'cpu', '--out', ft, '--from', pre];
   const f = capture();
-  const code = await runCli([...args, '--seed', '2', '--epochs', '2', '--batch', '2', '--cache-dir', caches, '--json'], f.io);
-  expect(f.err.filter(l => !/^finetune \d+\/\d+/.test(l))).toEqual([]);
+  const code = await runCli([...args, '--seed', '2', '--folds', '2', '--epochs', '2', '--batch', '2', '--cache-dir', caches, '--json'], f.io);
+  expect(f.err.filter(l => !/^finetune .*\d+\/\d+/.test(l))).toEqual([]);
   expect(code).toBe(0);
   const result = JSON.parse(f.out.join(''));
   expect(result).toMatchObject({ task: 'sex', type: 'binary', status: 'done' });
   expect(result.trainable.fraction).toBeGreaterThan(0);
   expect(result.trainable.fraction).toBeLessThan(1);
-  expect(result.subjects.train + result.subjects.validation + result.subjects.test).toBe(10);
+  expect(result.validation).toHaveLength(2);
   expect(result.metrics.length).toBeGreaterThan(0);
   const run = JSON.parse(fs.readFileSync(path.join(ft, 'run.json'), 'utf8'));
   expect(run).toMatchObject({ kind: 'finetune', task: 'sex', mode: 'tpt', config: 'cpu', status: 'done' });
@@ -92,3 +96,63 @@ test('pretrain, then finetune from the pretrained run; bad input is refused with
   expect(await runCli(['finetune', '--data', data, '--task', 'phenotype:no_such_column', '--out', path.join(work, 'd1'), '--cache-dir', caches], d.io)).toBe(1);
   expect(d.err.join('\n')).toMatch(/^neurostorm finetune: \w+Error \[E_\w+\]: .*no_such_column/);
 }, 1_200_000);
+
+test('evaluate RUN --json prints the ns.evaluate object; the magic gives the same object and shows model and baseline', async () => {
+  const ft = path.join(work, 'sex');
+  const c = capture();
+  expect(await runCli(['evaluate', ft, '--json'], c.io)).toBe(0);
+  const e = JSON.parse(c.out.join(''));
+  expect(e.task).toBe('sex');
+  expect(Object.keys(e.metrics)).toEqual(expect.arrayContaining(['accuracy', 'balanced_accuracy', 'auroc']));
+  for (const m of [...Object.values(e.metrics), ...Object.values(e.baseline.metrics)] as { value: number | null; ci: unknown[] }[]) {
+    if (m.value !== null) expect(m.value >= 0 && m.value <= 1).toBe(true);
+    expect(m.ci).toHaveLength(2);
+  }
+  expect(e.metrics.accuracy.value).not.toBeNull();
+  expect(typeof e.baseline.name).toBe('string');
+  // --folds 2: every subject tested once, evaluate pools the out-of-fold predictions.
+  const folds = JSON.parse(fs.readFileSync(path.join(ft, 'split.json'), 'utf8')).folds as { test: string[] }[];
+  expect(folds).toHaveLength(2);
+  expect(e.subjects.test).toBe(10);
+  expect(e.metrics.auroc.value).not.toBeNull();
+
+  const text = capture();
+  expect(await runCli(['evaluate', ft], text.io)).toBe(0);
+  expect(text.out.join('\n')).toMatch(/\nmetric\s+model\s+95% CI\s+baseline \(.+\)\s+95% CI\n(\w+\s+[\d.]+\s+\[.*\]\s+[\d.n/a]+.*\n?)+/);
+
+  const shown: MimeBundle[] = [];
+  setDisplaySink({ display: b => shown.push(b), update: () => undefined });
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let value: unknown;
+  try {
+    value = await runMagic(`evaluate ${ft} --as ev`);
+  } finally {
+    spy.mockRestore();
+    setDisplaySink(null);
+  }
+  // Same run, same seed: the notebook gets exactly what the CLI printed.
+  expect(JSON.parse(JSON.stringify(value))).toEqual(e);
+  const table = shown.find(b => 'text/html' in b.data);
+  expect(String(table?.data['text/html'])).toMatch(/<th>metric<\/th><th>model<\/th><th>95% CI<\/th>/);
+  const plots = shown.filter(b => PLOT_MIME in b.data).map(b => b.data[PLOT_MIME] as PlotPayload);
+  const roc = plots.find(p => p.plot.kind === 'roc');
+  expect(roc?.plot.kind === 'roc' && roc.plot.curves.map(c => c.label)).toEqual(['model', e.baseline.name]);
+  if (e.metrics.auroc.value !== null)
+    expect(roc?.plot.kind === 'roc' && roc.plot.curves[0].auc).toBeCloseTo(e.metrics.auroc.value, 12);
+  expect(plots.some(p => p.plot.kind === 'confusion')).toBe(true);
+}, 900_000);
+
+test('embed RUN DATASET --out DIR writes per-clip and per-subject embeddings with TSV indexes', async () => {
+  const out = path.join(work, 'emb');
+  const c = capture();
+  // The pretraining run: its best checkpoint is the model (a k-fold run has one per fold).
+  const code = await runCli(['embed', path.join(work, 'mae'), data, '--out', out, '--cache-dir', path.join(work, 'caches'), '--json'], c.io);
+  expect(c.err.filter(l => !/^\w+ \d+\/\d+/.test(l))).toEqual([]);
+  expect(code).toBe(0);
+  const r = JSON.parse(c.out.join(''));
+  expect(r.subjects.count).toBe(10);
+  expect(r.clips.count).toBe(20);
+  for (const f of [r.clips.file, r.clips.index, r.subjects.file, r.subjects.index]) expect(fs.existsSync(f)).toBe(true);
+  expect(fs.readFileSync(r.subjects.index, 'utf8').trim().split('\n')).toHaveLength(11);
+}, 600_000);
+

@@ -6,12 +6,13 @@
 import * as path from 'path';
 import { formatCheckReport } from '../../data';
 import { formatDoctorReport } from '../../cli/doctor';
-import { describeModel, Verb, VerbResult } from '../../verbs';
+import { describeModel, metricRows, Verb, VerbResult } from '../../verbs';
 import { display } from '../display/display';
 import { view } from '../display/volume-view';
 import { magicHelp } from './help';
 import { tableBundle } from './table-bundle';
 import { trainingCurve } from './train-views';
+import { evaluationPlots } from './eval-views';
 
 export interface Presented {
   /** What the magic gives to the notebook; undefined when the verb produces nothing (help). */
@@ -103,7 +104,31 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       if (curve) display(curve);
       return { value: result, label: `finetune run ${result.run} (${result.task})` };
     }
+    case 'evaluation': {
+      const e = result.evaluation;
+      const base = e.baseline ? `baseline: ${e.baseline.name}` : 'no baseline';
+      display(
+        tableBundle(
+          `${e.task} (${e.type}, ${e.level} level), ${e.split} split, ${e.units} units; subjects ${e.subjects.train}/${e.subjects.validation}/${e.subjects.test} train/validation/test; ${base}`,
+          ['metric', 'model', '95% CI', e.baseline ? e.baseline.name : 'baseline', '95% CI'],
+          metricRows(e.metrics, e.baseline?.metrics)
+        )
+      );
+      for (const view of evaluationPlots(e)) display(view);
+      return { value: e, label: `evaluation of ${result.run} (${e.task})` };
+    }
+    case 'baseline': {
+      const b = result.result;
+      display(tableBundle(`${b.name} on ${result.run} (${b.regions} regions)`, ['metric', 'value', '95% CI'], metricRows(b.metrics, null).map(r => r.slice(0, 3))));
+      return { value: b, label: `${b.name} on ${result.run}` };
+    }
+    case 'embedding':
+      print(
+        `embedded ${result.dataset}: ${result.dim} dimensions, ${result.clips.count} clips (${result.clips.file}), ${result.subjects.count} subjects (${result.subjects.file})`
+      );
+      return { value: result, label: `embeddings of ${result.dataset} (${result.dim} dimensions)` };
     case 'install':
+    case 'lab':
     case 'notebook-run':
       // CLI verbs (the table offers them to the CLI only); shown as data if a custom table offers them.
       print(JSON.stringify(result, null, 2));

@@ -8,6 +8,7 @@ import { HELP_VERB } from './help';
 import { DOCTOR_VERB } from './doctor';
 import { INSTALL_VERB, UNINSTALL_VERB } from './install';
 import { RUN_VERB } from './run';
+import { LAB_VERB } from './lab';
 import { SYNTH_VERB } from './synth';
 import { CHECK_VERB } from './check';
 import { LOAD_VERB } from './load';
@@ -15,6 +16,9 @@ import { VIEW_VERB } from './view';
 import { PREPROCESS_VERB } from './preprocess';
 import { PRETRAIN_VERB } from './pretrain';
 import { FINETUNE_VERB } from './finetune';
+import { EVALUATE_VERB } from './evaluate';
+import { BASELINE_VERB } from './baseline';
+import { EMBED_VERB } from './embed';
 
 export const VERBS: readonly Verb[] = [
   HELP_VERB,
@@ -22,11 +26,15 @@ export const VERBS: readonly Verb[] = [
   INSTALL_VERB,
   UNINSTALL_VERB,
   RUN_VERB,
+  LAB_VERB,
   SYNTH_VERB,
   CHECK_VERB,
   LOAD_VERB,
   VIEW_VERB,
   PREPROCESS_VERB,
   PRETRAIN_VERB,
-  FINETUNE_VERB
+  FINETUNE_VERB,
+  EVALUATE_VERB,
+  BASELINE_VERB,
+  EMBED_VERB
 ];

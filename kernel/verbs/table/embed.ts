@@ -1,0 +1,39 @@
+/**
+ * `embed MODEL DATASET --out DIR`: ns.embed, per-clip and per-subject embeddings of a dataset as
+ * safetensors with a TSV index. MODEL is weights (folder, .ckpt, .pth) or a run folder (its best
+ * checkpoint, else its last).
+ */
+import { embed } from '../../eval/embed';
+import { runCheckpoint } from '../../train/starting-model';
+import { EmbeddingResult } from '../results';
+import { Verb } from '../verb';
+
+export const EMBED_VERB: Verb<EmbeddingResult> = {
+  name: 'embed',
+  summary: 'per-clip and per-subject embeddings of a dataset (safetensors + TSV index)',
+  positionals: [
+    { name: 'MODEL', description: 'weights (folder, .ckpt, .pth) or a run folder', path: 'file' },
+    { name: 'DATASET', description: 'BIDS dataset folder', path: 'dir' }
+  ],
+  flags: {
+    out: { type: 'string', required: true, path: 'dir', metavar: 'DIR', description: 'folder for the safetensors and TSV files' },
+    head: { type: 'string', choices: ['pooled', 'emb'], description: "pooled backbone features (default) or the emb head's output" },
+    frames: { type: 'number', integer: true, min: 1, description: 'frames per clip (default 20)' },
+    batch: { type: 'number', integer: true, min: 1, description: 'clips per forward (default 4)' },
+    'cache-dir': { type: 'string', path: 'dir', metavar: 'DIR', description: 'preprocessing cache folder (default: DATASET/derivatives/neurostorm)' }
+  },
+  takesBody: true,
+  call: async ({ positionals, flags }, ctx) => {
+    const [model, dataset] = positionals;
+    const result = await embed(runCheckpoint(model) ?? model, dataset, {
+      out: String(flags.out),
+      head: flags.head as 'pooled' | 'emb' | undefined,
+      frames: flags.frames as number | undefined,
+      batch: flags.batch as number | undefined,
+      cacheDir: flags.cacheDir as string | undefined,
+      signal: ctx.signal,
+      onProgress: ctx.onProgress
+    });
+    return { kind: 'embedding', model, dataset, out: String(flags.out), ...result };
+  }
+};
