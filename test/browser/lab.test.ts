@@ -40,7 +40,7 @@ function builtExtension(): { jupyterlab?: { _build?: { load?: string; extension?
  * `jupyterlab.extension`; until then its end-to-end check is skipped, saying why.
  */
 const settingsPluginBuilt = builtExtension()?.jupyterlab?._build?.extension !== undefined;
-if (!settingsPluginBuilt) console.warn('SKIPPING the settings end-to-end check: package.json has no jupyterlab.extension ("lib/src/plugin.js"), so the labextension has no settings plugin');
+if (!settingsPluginBuilt) console.warn('SKIPPING the settings end-to-end check: package.json has no jupyterlab.extension ("lib/ext/src/plugin.js"), so the labextension has no settings plugin');
 
 function assertBuilt(): void {
   const load = builtExtension()?.jupyterlab?._build?.load;
