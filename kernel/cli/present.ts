@@ -130,6 +130,13 @@ export function presentText(result: VerbResult): Presented {
         ].join('\n'),
         code: 0
       };
+    case 'attribution': {
+      const a = result.attribution;
+      return {
+        out: `${a.method} of ${result.run} for ${a.subject} over ${a.clips} clips (${a.checkpoint}) written to ${a.file}`,
+        code: 0
+      };
+    }
     case 'volume':
       // Not offered on the CLI (the table marks view as a notebook verb); kept total for the compiler.
       return { out: `${result.image}`, code: 0 };
@@ -161,6 +168,11 @@ export function presentJson(result: VerbResult): Presented {
       return { out: text(result.evaluation), code: 0 };
     case 'baseline':
       return { out: text(result.result), code: 0 };
+    case 'attribution': {
+      // The maps are in the NIfTI written; JSON says where, and what was explained.
+      const { input: _input, volume: _volume, ...rest } = result.attribution;
+      return { out: text({ run: result.run, ...rest }), code: 0 };
+    }
     default: {
       const { kind: _kind, ...data } = result;
       return { out: text(data), code: presentText(result).code };

@@ -10,7 +10,8 @@ import { runCli } from '../../kernel/cli/main';
 import { cohort, listFiles } from '../train/cohort';
 import { runMagic } from '../../kernel/notebook/magic';
 import { setDisplaySink } from '../../kernel/notebook/display/display';
-import { PLOT_MIME, PlotPayload } from '../../kernel/notebook/display/payload-types';
+import { PLOT_MIME, PlotPayload, VOLUME_MIME, VolumePayload } from '../../kernel/notebook/display/payload-types';
+import { read } from '../../kernel/nifti';
 import type { MimeBundle } from '../../kernel/notebook/kernel/wire';
 
 function capture() {
@@ -154,5 +155,38 @@ test('embed RUN DATASET --out DIR writes per-clip and per-subject embeddings wit
   expect(r.clips.count).toBe(20);
   for (const f of [r.clips.file, r.clips.index, r.subjects.file, r.subjects.index]) expect(fs.existsSync(f)).toBe(true);
   expect(fs.readFileSync(r.subjects.index, 'utf8').trim().split('\n')).toHaveLength(11);
+}, 600_000);
+
+test('attribute RUN --subject writes the MNI-grid map; the magic shows it over the template; bad subjects are refused', async () => {
+  const ft = path.join(work, 'sex');
+  const subject = JSON.parse(fs.readFileSync(path.join(ft, 'split.json'), 'utf8')).folds[0].test[0] as string;
+  const c = capture();
+  expect(await runCli(['attribute', ft, '--subject', subject, '--method', 'gradient-x-input', '--json'], c.io)).toBe(0);
+  const r = JSON.parse(c.out.join(''));
+  expect(r).toMatchObject({ run: ft, subject, method: 'gradient-x-input' });
+  expect(r.file).toBe(path.join(ft, 'attribution', `${subject}.nii.gz`));
+  const map = await read(r.file);
+  expect(map.shape.slice(0, 3)).toEqual([91, 109, 91]);
+
+  const shown: MimeBundle[] = [];
+  setDisplaySink({ display: b => shown.push(b), update: () => undefined });
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    const out = path.join(work, 'ig.nii.gz');
+    await runMagic(`attribute ${ft} --subject ${subject} --method gradient-x-input --out ${out}`);
+    expect(fs.existsSync(out)).toBe(true);
+  } finally {
+    spy.mockRestore();
+    setDisplaySink(null);
+  }
+  const volume = shown.map(b => b.data[VOLUME_MIME] as VolumePayload | undefined).find(v => v);
+  expect(volume?.layers.map(l => l.role)).toEqual(['base', 'overlay']);
+
+  const bad = capture();
+  expect(await runCli(['attribute', ft, '--subject', 'sub-99'], bad.io)).toBe(2);
+  expect(bad.err.join('\n')).toMatch(/subject sub-99 is not evaluated/);
+  const missing = capture();
+  expect(await runCli(['attribute', ft], missing.io)).toBe(2);
+  expect(missing.err.join('\n')).toMatch(/--subject is required/);
 }, 600_000);
 

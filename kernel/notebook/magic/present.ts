@@ -4,7 +4,7 @@
  * and the cell's value when the magic ends the cell).
  */
 import * as path from 'path';
-import { formatCheckReport } from '../../data';
+import { assets, formatCheckReport } from '../../data';
 import { formatDoctorReport } from '../../cli/doctor';
 import { describeModel, metricRows, Verb, VerbResult } from '../../verbs';
 import { display } from '../display/display';
@@ -127,6 +127,17 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
         `embedded ${result.dataset}: ${result.dim} dimensions, ${result.clips.count} clips (${result.clips.file}), ${result.subjects.count} subjects (${result.subjects.file})`
       );
       return { value: result, label: `embeddings of ${result.dataset} (${result.dim} dimensions)` };
+    case 'attribution': {
+      const a = result.attribution;
+      // Over the MNI template the map is on (design.md: attribution shown with ns.view as an overlay).
+      const shown = await view(assets().template, {
+        title: `${a.method}: ${a.subject} (${path.basename(result.run)})`,
+        overlays: [{ image: a.volume, role: 'overlay', name: `${a.subject} attribution` }]
+      });
+      display(shown);
+      print(`${a.method} over ${a.clips} clips of ${a.subject}, written to ${a.file}`);
+      return { value: a, label: `attribution of ${a.subject} (${a.file})` };
+    }
     case 'install':
     case 'lab':
     case 'notebook-run':

@@ -19,6 +19,7 @@ import { FINETUNE_VERB } from './finetune';
 import { EVALUATE_VERB } from './evaluate';
 import { BASELINE_VERB } from './baseline';
 import { EMBED_VERB } from './embed';
+import { ATTRIBUTE_VERB } from './attribute';
 
 export const VERBS: readonly Verb[] = [
   HELP_VERB,
@@ -36,5 +37,6 @@ export const VERBS: readonly Verb[] = [
   FINETUNE_VERB,
   EVALUATE_VERB,
   BASELINE_VERB,
-  EMBED_VERB
+  EMBED_VERB,
+  ATTRIBUTE_VERB
 ];
