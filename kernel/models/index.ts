@@ -20,6 +20,7 @@ export type { OfficialConfigJson } from './config-json';
 export { fixtureInput } from './fixture-input';
 export { randomMaeMask, maeMaskUnits } from './mae-mask';
 export { loadWeights } from './weights/load';
+export { demoModelFolder, DEMO_MODEL } from './weights/named';
 export type { LoadOptions } from './weights/load';
 export type { WeightSet, HeadKind } from './weights/weight-set';
 export type { ExportOptions } from './save';

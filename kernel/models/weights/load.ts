@@ -20,6 +20,7 @@ import { backboneShapes, maeShapes } from './state-dict';
 import { readTorchFile } from './torch-file';
 import { assembleWeightSet, HeadKind, ParamMap, toParamMap, WeightSet } from './weight-set';
 import { verifyModelFolder } from './folder-manifest';
+import { resolveWeightsName } from './named';
 
 export interface LoadOptions {
   /** Configuration for a bare state dict (.pth) or to override the file's (config.json / hyper_parameters). */
@@ -30,7 +31,8 @@ export interface LoadOptions {
 
 const TORCH_EXT = /\.(ckpt|pth|pt|bin)$/i;
 
-export async function loadWeights(target: string, options: LoadOptions = {}): Promise<WeightSet> {
+export async function loadWeights(name: string, options: LoadOptions = {}): Promise<WeightSet> {
+  const target = resolveWeightsName(name);
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(target);
