@@ -152,7 +152,10 @@ class KernelTrust(unittest.TestCase):
         reply = self.kc.get_shell_msg(timeout=30)
         self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
         self.assertTrue(reply["content"]["found"])
-        self.assertIn("load(", reply["content"]["data"]["text/plain"])
+        doc = reply["content"]["data"]["text/plain"]
+        self.assertIn("load(target: string", doc)
+        # The doc comment comes with the signature.
+        self.assertIn("Loads official weights", doc)
 
     def test_a_nifti_image_prints_a_short_summary(self):
         text = self.value(f'await ns.nifti.read("{SAMPLE}")')
