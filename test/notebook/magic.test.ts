@@ -39,6 +39,15 @@ describe('cell rewriting', () => {
     expect(placeholderAt(code, 1, 5)).toBeNull();
   });
 
+  it('gives a magic\'s value to a declaration: --as NAME, or `const NAME = %neurostorm ...`', () => {
+    const call = 'await require("neurostorm-lab").notebook.runMagic(';
+    expect(rewriteMagics('%neurostorm load demo --as model')).toBe(`const model = ${call}\`load demo --as model\`);`);
+    expect(rewriteMagics('  let m = %neurostorm load {dir}')).toBe(`  let m = ${call}\`load \${dir}\`);`);
+    expect(rewriteMagics('const note = "%neurostorm load x"')).toBe('const note = "%neurostorm load x"');
+    expect(blankMagics('const m = %neurostorm load x\nm')).toBe('                            \nm');
+    expect(magicBeforeCursor('const m = %neurostorm lo', 24)).toEqual({ text: 'lo', lineStart: 0 });
+  });
+
   it('passes a %%neurostorm body as a string and blanks its lines', () => {
     const out = rewriteMagics('%%neurostorm view x.nii\ncolormap: hot\nframe: 2');
     expect(out).toBe(

@@ -59,6 +59,15 @@ const CALL_PREFIX = 'await require("neurostorm-lab").notebook.runMagic(';
 /** `--as NAME` on a magic line: the cell declares NAME with the magic's value (issue 13, item 5). */
 const BIND_AS = /(?:^|\s)--as(?:\s+|=)([A-Za-z_$][\w$]*)(?=\s|$)/;
 
+/** `const m = %neurostorm VERB ...`: the declaration before a magic that assigns its value. */
+const ASSIGNED = /^(\s*(?:const|let|var)\s+[A-Za-z_$][\w$]*\s*=\s*)(%neurostorm(?:\s.*)?)$/;
+
+/** A line split into the declaration assigning a magic's value (or '') and the rest. */
+function assignment(line: string): { declaration: string; rest: string } {
+  const m = ASSIGNED.exec(line);
+  return m ? { declaration: m[1], rest: m[2] } : { declaration: '', rest: line };
+}
+
 /** `const NAME = ` for a magic line that binds its value, else nothing. */
 function binding(line: string): string {
   const m = BIND_AS.exec(line);
@@ -85,14 +94,15 @@ export function placeholderAt(code: string, line: number, column: number): Place
   const cell = line === 1 ? CELL_MAGIC.exec(source) : null;
   if (cell) magic = (cell[1] ?? '').trim();
   else if (!CELL_MAGIC.test(lines[0] ?? '')) {
-    const m = LINE_MAGIC.exec(source);
+    const { declaration, rest } = assignment(source);
+    const m = LINE_MAGIC.exec(rest);
     if (m) {
-      indent = m[1];
+      indent = declaration || m[1];
       magic = (m[2] ?? '').trim();
     }
   }
   if (magic === null) return null;
-  const offset = indent.length + binding(magic).length + CALL_PREFIX.length;
+  const offset = indent.length + (ASSIGNED.test(source) ? 0 : binding(magic).length) + CALL_PREFIX.length;
   const col = column - 1 - offset;
   return literalWithSpans(magic).spans.find(s => col >= s.start && col <= s.end) ?? null;
 }
@@ -107,8 +117,11 @@ export function rewriteMagics(code: string): string {
   }
   return lines
     .map(line => {
-      const m = LINE_MAGIC.exec(line);
-      return m ? m[1] + call((m[2] ?? '').trim()) : line;
+      const { declaration, rest } = assignment(line);
+      const m = LINE_MAGIC.exec(rest);
+      if (!m) return line;
+      const magic = (m[2] ?? '').trim();
+      return declaration ? `${declaration}${CALL_PREFIX}${magicLineLiteral(magic)});` : m[1] + call(magic);
     })
     .join('\n');
 }
@@ -120,13 +133,13 @@ export function rewriteMagics(code: string): string {
 export function blankMagics(code: string): string {
   const lines = code.split('\n');
   if (CELL_MAGIC.test(lines[0] ?? '')) return lines.map(l => ' '.repeat(l.length)).join('\n');
-  return lines.map(l => (LINE_MAGIC.test(l) ? ' '.repeat(l.length) : l)).join('\n');
+  return lines.map(l => (LINE_MAGIC.test(assignment(l).rest) ? ' '.repeat(l.length) : l)).join('\n');
 }
 
 /** The magic text (after `%neurostorm`) on the line holding `cursor`, cut at the cursor; null if none. */
 export function magicBeforeCursor(code: string, cursor: number): { text: string; lineStart: number } | null {
   const lineStart = code.lastIndexOf('\n', cursor - 1) + 1;
-  const m = /^\s*%%?neurostorm(\s+.*)?$/.exec(code.slice(lineStart, cursor));
+  const m = /^\s*(?:(?:const|let|var)\s+[A-Za-z_$][\w$]*\s*=\s*)?%%?neurostorm(\s+.*)?$/.exec(code.slice(lineStart, cursor));
   if (!m) return null;
   return { text: (m[1] ?? '').replace(/^\s+/, ''), lineStart };
 }

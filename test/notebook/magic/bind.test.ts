@@ -33,6 +33,7 @@ describe('magic values in a notebook', () => {
       { source: '%neurostorm load demo --as model' },
       { source: 'model.config.embedDim * 10' },
       { source: '%neurostorm load demo' },
+      { source: 'const again = %neurostorm load demo\nagain.config.embedDim === model.config.embedDim' },
       { source: '%neurostorm help --as h' }
     ]);
     const out = path.join(work, 'bind.out.ipynb');
@@ -48,5 +49,7 @@ describe('magic values in a notebook', () => {
     expect(text(results(2)[0]?.data?.['text/plain'] as string)).toBe(String(demoConfig().embedDim * 10));
     const value = text(results(3)[0]?.data?.['text/plain'] as string);
     expect(value).toMatch(/^NeuroStormModel demo \([\d,]+ parameters\)$/);
+    // `const NAME = %neurostorm ...` assigns the value as TypeScript would.
+    expect(text(results(4)[0]?.data?.['text/plain'] as string)).toBe('true');
   });
 });
