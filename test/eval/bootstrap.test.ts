@@ -1,16 +1,12 @@
 /** Subject bootstrap: percentiles as numpy, subjects resampled whole, sensible coverage, seeded. */
-import { spawnSync } from 'child_process';
+import { python } from './python';
 import { bootstrapIntervals, percentile } from '../../kernel/eval/bootstrap';
 import { Random } from '../../kernel/random';
 
 test('percentile equals numpy.percentile (linear)', () => {
   const rng = new Random(1);
   const values = Array.from({ length: 37 }, () => rng.normal()).sort((a, b) => a - b);
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import json,sys,numpy as np\nv=json.load(sys.stdin)\nprint(json.dumps([float(np.percentile(v,q)) for q in (2.5,50,97.5)]))'], {
-    input: JSON.stringify(values),
-    encoding: 'utf8'
-  });
-  const theirs = JSON.parse(r.stdout) as number[];
+  const theirs = python('import json,sys,numpy as np\nv=json.load(sys.stdin)\nprint(json.dumps([float(np.percentile(v,q)) for q in (2.5,50,97.5)]))', values) as number[];
   [0.025, 0.5, 0.975].forEach((q, i) => expect(Math.abs(percentile(values, q) - theirs[i])).toBeLessThanOrEqual(1e-12));
 });
 

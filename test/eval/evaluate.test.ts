@@ -3,7 +3,7 @@
  * predictions follow a known rule, the expected metrics are computed by scikit-learn on the
  * subject means (the official aggregation), and the FC baseline reads the cohort's BOLD files.
  */
-import { spawnSync } from 'child_process';
+import { python } from './python';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,11 +15,6 @@ import { FixtureClip, FixtureRun, FixtureSample, writeRunFolder } from './run-fi
 
 jest.setTimeout(600_000);
 
-function python(script: string, input: unknown): unknown {
-  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 let tmp: string;
 let cache: string;

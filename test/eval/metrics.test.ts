@@ -1,5 +1,5 @@
 /** AUROC, Pearson and the linear baselines against scikit-learn / NumPy, spawned from the test. */
-import { spawnSync } from 'child_process';
+import { python } from './python';
 import {
   auroc,
   pearson,
@@ -19,12 +19,6 @@ import { fisherZ } from '../../kernel/data/connectivity';
 import { fitLogistic, fitRidge, groupedCrossValidation } from '../../kernel/eval/linear';
 import { Random } from '../../kernel/random';
 
-function python(script: string, input: unknown): unknown {
-  // Debian's python3 carries python3-sklearn (a pyenv python3 earlier on PATH may not).
-  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 test('AUROC equals scikit-learn roc_auc_score, ties included', () => {
   const rng = new Random(1);

@@ -1,13 +1,8 @@
 /** Re-identification retrieval: AP against scikit-learn, Rank-1/CMC against exhaustive tie orders. */
-import { spawnSync } from 'child_process';
+import { python } from './python';
 import { leaveOneOut, queryGallery, scoreQuery, summarise } from '../../kernel/eval/retrieval';
 import { Random } from '../../kernel/random';
 
-function python(script: string, input: unknown): unknown {
-  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 test('AP equals sklearn average_precision_score; Rank-1 and CMC equal the mean over every tie order', () => {
   const rng = new Random(5);
