@@ -31,6 +31,7 @@ import { labelledClips, LabelledData, parseTask, Sample, TaskType } from './samp
 import { startingModel, withFreshHead } from './starting-model';
 import { ModelTrainer, trainer as makeTrainer, TrainMode } from './trainer';
 import { validationMetric } from './validation';
+import { probeInitHead } from './probe-init';
 
 export interface FinetuneOptions extends Omit<LongWorkOptions, 'onProgress'> {
   /** BIDS dataset folder (raw or fMRIPrep). */
@@ -226,6 +227,11 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         model = withFreshHead(start.model, headFor(data.type, classes), foldSeed);
         if (mode === 'tpt') model = model.withPrompts(promptLen, foldSeed);
         state = freshState();
+        if (rec.probeInit) {
+          const features = await predictClips(model, train, { type: 'reid', batch: Math.min(rec.batch, train.length), pool: resolved.pool, centre: resolved.centre });
+          const targets = scaler ? train.map(s => ((s.target as number) - scaler.mean) / scaler.std) : undefined;
+          probeInitHead(model, data.type, train, features, targets);
+        }
       }
       const batch = Math.min(rec.batch, train.length);
       const kind = data.type === 'regression' ? 'reg' : 'cls';

@@ -67,6 +67,8 @@ export interface Recipe {
   patience: number | null;
   /** Which weights predict at the end: the best validation epoch, or the last (official trainer.test). */
   predictWith: 'best' | 'last';
+  /** Fit the head on frozen features before training (LP-FT, probe-init.ts); official: fresh head. */
+  probeInit: boolean;
   /** Global gradient-norm clip (official: only with --grad_clip, 0.5). */
   clipGradNorm?: number;
   description: string;
@@ -83,8 +85,9 @@ export interface RecipeOverrides {
  * `official` (spec §5): AdamW(0.9/0.999, 1e-8, wd 0.01, one group), constant rate (use_scheduler
  * off), batch 8, every epoch run, predictions from the last epoch's weights.
  * `default` (ours, not official): the same AdamW with linear warmup (5% of steps) and cosine decay,
- * early stopping on the validation metric (patience 4) and predictions from the best validation
- * epoch — on small cohorts a constant rate overshoots late and the last epoch is rarely the best.
+ * early stopping on the validation metric (patience 4), predictions from the best validation
+ * epoch — on small cohorts a constant rate overshoots late and the last epoch is rarely the best —
+ * and a linear-probe initialisation of the head (probe-init.ts).
  */
 export function recipe(name: 'official' | 'default', task: 'finetune' | 'pretrain', overrides: RecipeOverrides = {}): Recipe {
   const lr = overrides.lr ?? (task === 'pretrain' ? 1e-3 : 5e-3);
@@ -96,6 +99,7 @@ export function recipe(name: 'official' | 'default', task: 'finetune' | 'pretrai
       schedule: () => constantLr(lr),
       patience: overrides.patience === undefined ? null : overrides.patience,
       predictWith: 'last',
+      probeInit: false,
       description: 'official (spec §5): AdamW 0.9/0.999 eps 1e-8 wd 0.01, constant lr, all epochs, last-epoch weights predict'
     };
   }
@@ -104,7 +108,8 @@ export function recipe(name: 'official' | 'default', task: 'finetune' | 'pretrai
     schedule: total => warmupCosine(lr, Math.floor(0.05 * total), Math.max(total, 1)),
     patience: overrides.patience === undefined ? 4 : overrides.patience,
     predictWith: 'best',
-    description: 'default (ours, not official): AdamW as official + 5% warmup and cosine decay, early stopping (patience 4) on the validation metric, best-epoch weights predict'
+    probeInit: true,
+    description: 'default (ours, not official): AdamW as official + 5% warmup and cosine decay, early stopping (patience 4) on the validation metric, best-epoch weights predict, head initialised by a linear probe on frozen features (LP-FT)'
   };
 }
 
