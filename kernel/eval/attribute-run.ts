@@ -37,16 +37,6 @@ async function cachesOf(cacheDir: string, bolds: Set<string>): Promise<Map<strin
   return found;
 }
 
-/** Per-voxel clip mean removed (the CPU configuration's input transform, run.json input.centre). */
-function centre(data: Float32Array, T: number): void {
-  for (let o = 0; o < data.length; o += T) {
-    let m = 0;
-    for (let t = 0; t < T; t++) m += data[o + t];
-    m /= T;
-    for (let t = 0; t < T; t++) data[o + t] -= m;
-  }
-}
-
 /** Attribution maps of one subject of a finished run; see the file comment. */
 export async function attributeSubject(run: string, subject: string, options: AttributionOptions = {}): Promise<SubjectAttribution> {
   const folder = readRunFolder(run);
@@ -67,8 +57,7 @@ export async function attributeSubject(run: string, subject: string, options: At
   });
   const raw = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { input?: { pool?: number; centre?: boolean } };
   const pool = raw.input?.pool ?? MODEL_EDGE / model.config.imgSize[0];
-  const batch = await readBatch(clips, pool, new Map([...caches.values()].map(c => [c.file, c.header])));
-  if (raw.input?.centre) centre(batch.data, batch.shape[5]);
+  const batch = await readBatch(clips, pool, new Map([...caches.values()].map(c => [c.file, c.header])), raw.input?.centre ?? false);
   const type = folder.run.type;
   if (type === 'reid') throw new UsageError('re-identification outputs are embeddings; attribution explains a class logit or a regression value', { file: runFile });
   const target = samples.find(s => s.target !== null)?.target ?? 0;

@@ -44,6 +44,7 @@ test('attributeSubject explains the run checkpoint on the subject clips and writ
     const m = (batch.data[o] + batch.data[o + 1] + batch.data[o + 2] + batch.data[o + 3]) / 4;
     for (let t = 0; t < 4; t++) batch.data[o + t] -= m;
   }
+  // (Centring by hand, not through readBatch's flag: the test checks that the run's transform is applied.)
   const direct = await attribute(model, { data: batch.data, shape: [...batch.shape] }, { steps: 8 });
   expect(Array.from(written.data())).toEqual(Array.from(direct.volume.data()));
   expect(direct.input.data.some(v => v !== 0)).toBe(true);
