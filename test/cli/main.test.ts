@@ -105,3 +105,29 @@ describe('flags checked against the verb schema before any work', () => {
     expect(text).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('--atlas must be a label atlas', () => {
+  it('refuses a signed float statistical map before any work (exit 2), accepts integer labels stored as floats', async () => {
+    const { createImage, write } = await import('../../kernel/nifti');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-atlas-flag-'));
+    try {
+      const stat = new Float32Array(8 * 8 * 8).map((_, i) => Math.sin(i) * 3.2);
+      await write(path.join(dir, 'tstat.nii.gz'), createImage({ data: stat, shape: [8, 8, 8] }));
+      const out = path.join(dir, 'cohort');
+      const c = capture();
+      expect(await runCli(['synth', '--out', out, '--atlas', path.join(dir, 'tstat.nii.gz')], c.io)).toBe(2);
+      expect(c.err.join('\n')).toMatch(/tstat\.nii\.gz: --atlas is not a label atlas: it holds negative values \(minimum -3\.\d*\)/);
+      expect(fs.existsSync(out)).toBe(false);
+      const { checkAtlasFlag } = await import('../../kernel/verbs/atlas-flag');
+      const labels = new Float32Array(8 * 8 * 8).map((_, i) => i % 5);
+      await write(path.join(dir, 'labels.nii.gz'), createImage({ data: labels, shape: [8, 8, 8] }));
+      await expect(checkAtlasFlag('atlas', path.join(dir, 'labels.nii.gz'))).resolves.toBeUndefined();
+      const fractional = new Float32Array(8 * 8 * 8).map((_, i) => (i % 7) / 2);
+      await write(path.join(dir, 'frac.nii.gz'), createImage({ data: fractional, shape: [8, 8, 8] }));
+      await expect(checkAtlasFlag('atlas', path.join(dir, 'frac.nii.gz'))).rejects.toThrow(/fractional values such as 0.5/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

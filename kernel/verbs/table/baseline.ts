@@ -5,6 +5,7 @@
  */
 import { baseline } from '../../eval';
 import { BaselineRunResult } from '../results';
+import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
 
 export const BASELINE_VERB: Verb<BaselineRunResult> = {
@@ -18,6 +19,7 @@ export const BASELINE_VERB: Verb<BaselineRunResult> = {
   },
   takesBody: true,
   call: async ({ positionals, flags }, ctx) => {
+    if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
     const result = await baseline(positionals[0], {
       atlas: flags.atlas as string | undefined,
       split: flags.split as 'validation' | 'test' | undefined,

@@ -5,6 +5,7 @@
  */
 import { evaluate } from '../../eval';
 import { EvaluationResult } from '../results';
+import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
 
 export const EVALUATE_VERB: Verb<EvaluationResult> = {
@@ -19,6 +20,7 @@ export const EVALUATE_VERB: Verb<EvaluationResult> = {
   },
   takesBody: true,
   call: async ({ positionals, flags }, ctx) => {
+    if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
     const evaluation = await evaluate(positionals[0], {
       baseline: flags.baseline !== false,
       atlas: flags.atlas as string | undefined,

@@ -2,6 +2,7 @@
 import { pretrain } from '../../train';
 import { RunFolder } from '../../train/run-folder';
 import { PretrainRunResult } from '../results';
+import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
 
@@ -18,6 +19,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
+    if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
     const result = await pretrain({
       ...trainOptionsFromFlags(flags),
       spatialMask: flags.spatialMask as 'window' | 'random' | 'atlas' | undefined,

@@ -7,6 +7,7 @@ import { UsageError } from '../../errors';
 import { FlagSchema } from '../flags';
 import { SYNTH_DEFAULTS, SynthWriteOptions, synth, TARGET_TR } from '../../data';
 import { SynthResult } from '../results';
+import { checkAtlasFlag } from '../atlas-flag';
 import { Verb, VerbInput } from '../verb';
 
 /** Frames of one clip (spec §1 sequence_length), the length ns.data.check and the sampler use. */
@@ -92,6 +93,7 @@ export const SYNTH_VERB: Verb<SynthResult> = {
   takesBody: true,
   check: checkClipLength,
   call: async ({ flags }, ctx) => {
+    if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
     const result = await synth({ ...synthOptionsFromFlags(flags), signal: ctx.signal, onProgress: ctx.onProgress });
     return { kind: 'synth', ...result };
   }

@@ -3,6 +3,7 @@
  * interactive viewer in JupyterLab). A notebook verb: the result says what to show, the notebook
  * front end shows it.
  */
+import { checkAtlasFlag } from '../atlas-flag';
 import { VolumeResult } from '../results';
 import { Verb } from '../verb';
 
@@ -31,6 +32,7 @@ export const VIEW_VERB: Verb<VolumeResult> = {
   takesBody: true,
   call: async ({ positionals, flags }) => {
     const paths = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+    for (const atlas of paths(flags.atlas)) await checkAtlasFlag('atlas', atlas);
     return {
       kind: 'volume',
       image: positionals[0],
