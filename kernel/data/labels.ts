@@ -151,10 +151,21 @@ export function frameStates(events: readonly TaskEventRow[], frames: number, tr:
   });
 }
 
-/** The majority state of a clip's frames, or null on a tie (such clips are dropped as ambiguous). */
-export function clipState(states: readonly string[], start: number, length: number): string | null {
+/**
+ * The state of a clip: the condition (non-rest trial type) covering most of its frames when the
+ * conditions cover at least `minCoverage` of the clip, else "rest"; null when two conditions tie
+ * (such clips are dropped as ambiguous). Block designs alternate rest with conditions, so a plain
+ * majority would call almost every 20-frame clip "rest".
+ */
+export function clipState(states: readonly string[], start: number, length: number, minCoverage = 0.25): string | null {
   const counts = new Map<string, number>();
-  for (let i = start; i < start + length; i++) counts.set(states[i], (counts.get(states[i]) ?? 0) + 1);
+  let covered = 0;
+  for (let i = start; i < start + length; i++) {
+    if (states[i] === 'rest') continue;
+    covered++;
+    counts.set(states[i], (counts.get(states[i]) ?? 0) + 1);
+  }
+  if (covered < minCoverage * length) return 'rest';
   const ranked = [...counts].sort((a, b) => b[1] - a[1]);
   return ranked.length > 1 && ranked[0][1] === ranked[1][1] ? null : ranked[0][0];
 }

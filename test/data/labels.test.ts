@@ -56,7 +56,7 @@ test('continuous columns: -9999, n/a, NaN and non-numbers are dropped and report
   expect(() => participantLabels(dataset(rows.map(r => ({ ...r, Sex: 'F' }))), 'sex', 'categorical')).toThrow(/has one class \(F\)/);
 });
 
-test('task states from events.tsv on the 0.8 s frame grid; clips take the majority state', () => {
+test('task states from events.tsv on the 0.8 s frame grid; clips take the condition that covers them', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-events-'));
   const func = path.join(dir, 'sub-01', 'ses-1', 'func');
   fs.mkdirSync(func, { recursive: true });
@@ -71,7 +71,10 @@ test('task states from events.tsv on the 0.8 s frame grid; clips take the majori
   expect(states.slice(22, 26)).toEqual(['A', 'A', 'rest', 'rest']);
   expect(states[36]).toBe('B');
   expect(clipState(states, 12, 20)).toBe('A'); // 12 A, 8 rest
-  expect(clipState(states, 0, 20)).toBe('rest'); // 12 rest, 8 A
+  expect(clipState(states, 0, 20)).toBe('A'); // 12 rest, 8 A: the condition covers >= 25%
+  expect(clipState(states, 20, 20)).toBeNull(); // 4 A, 12 rest, 4 B: tie between conditions
+  expect(clipState(states, 0, 16)).toBe('A'); // 12 rest, 4 A: exactly 25% covered
+  expect(clipState(states, 0, 15)).toBe('rest'); // 3 of 15 frames are A: under 25%
   expect(clipState(['A', 'A', 'B', 'B'], 0, 4)).toBeNull();
 });
 
