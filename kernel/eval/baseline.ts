@@ -73,23 +73,32 @@ export async function baseline(run: string | RunFolder, options: BaselineOptions
   const samplesFile = path.join(folder.dir, 'samples.json');
   const framesOf = new Map(folder.samples.map(s => [`${s.bold}|${s.start}`, s.frames]));
 
-  const clipFc = (bold: string, start: number): Float64Array => {
-    const s = series.get(bold) as RoiSeries;
-    const frames = framesOf.get(`${bold}|${start}`) ?? DEFAULT_FRAMES;
-    return fcVector(s, labels, rawWindow(s, start, frames, bold));
+  // FC vectors are computed once per clip and subject (folds reuse them).
+  const memo = new Map<string, Float64Array>();
+  const once = (key: string, compute: () => Float64Array): Float64Array => {
+    let v = memo.get(key);
+    if (!v) memo.set(key, (v = compute()));
+    return v;
   };
+  const clipFc = (bold: string, start: number): Float64Array =>
+    once(`clip|${bold}|${start}`, () => {
+      const s = series.get(bold) as RoiSeries;
+      const frames = framesOf.get(`${bold}|${start}`) ?? DEFAULT_FRAMES;
+      return fcVector(s, labels, rawWindow(s, start, frames, bold));
+    });
   const boldsOf = new Map<string, Set<string>>();
   for (const s of [...folder.samples, ...evaluated]) {
     const set = boldsOf.get(s.subject) ?? new Set<string>();
     set.add(s.bold);
     boldsOf.set(s.subject, set);
   }
-  const subjectFc = (subject: string): Float64Array => {
-    const runs = [...(boldsOf.get(subject) ?? [])].sort().map(b => fcVector(series.get(b) as RoiSeries, labels));
-    const mean = new Float64Array(runs[0].length);
-    for (const r of runs) for (let i = 0; i < mean.length; i++) mean[i] += r[i] / runs.length;
-    return mean;
-  };
+  const subjectFc = (subject: string): Float64Array =>
+    once(`subject|${subject}`, () => {
+      const runs = [...(boldsOf.get(subject) ?? [])].sort().map(b => fcVector(series.get(b) as RoiSeries, labels));
+      const mean = new Float64Array(runs[0].length);
+      for (const r of runs) for (let i = 0; i < mean.length; i++) mean[i] += r[i] / runs.length;
+      return mean;
+    });
   const base = { atlas, regions: labels.length };
 
   if (type === 'reid') {
