@@ -75,7 +75,7 @@ describe('npm pack -> npm install into an empty project', () => {
   });
 
   it('npx neurostorm synth writes a cohort on the embedded Schaefer atlas', () => {
-    npx(['synth', '--out', 'cohort', '--subjects', '2', '--sessions', '1', '--frames', '8']);
+    npx(['synth', '--out', 'cohort', '--subjects', '2', '--sessions', '1', '--frames', '20']);
     const truth = JSON.parse(fs.readFileSync(path.join(project, 'cohort', 'synth.json'), 'utf8')) as { regions: number };
     expect(truth.regions).toBe(100);
     const bold = path.join(project, 'cohort/sub-01/ses-1/func/sub-01_ses-1_task-rest_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz');
