@@ -10,7 +10,7 @@ import { runCli } from '../../kernel/cli/main';
 import { cohort, listFiles } from '../train/cohort';
 import { runMagic } from '../../kernel/notebook/magic';
 import { setDisplaySink } from '../../kernel/notebook/display/display';
-import { PLOT_MIME, PlotPayload, VOLUME_MIME, VolumePayload } from '../../kernel/notebook/display/payload-types';
+import { PLOT_MIME, PlotPayload, PROGRESS_MIME, ProgressPayload, VOLUME_MIME, VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { read } from '../../kernel/nifti';
 import type { MimeBundle } from '../../kernel/notebook/kernel/wire';
 
@@ -189,4 +189,29 @@ test('attribute RUN --subject writes the MNI-grid map; the magic shows it over t
   expect(await runCli(['attribute', ft], missing.io)).toBe(2);
   expect(missing.err.join('\n')).toMatch(/--subject is required/);
 }, 600_000);
+
+test('%neurostorm finetune shows the progress display with training numbers and a growing curve, and gives its result', async () => {
+  const shown: MimeBundle[] = [];
+  setDisplaySink({ display: b => shown.push(b), update: b => shown.push(b) });
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let value: unknown;
+  const out = path.join(work, 'age-probe');
+  try {
+    value = await runMagic(
+      `finetune --data ${data} --task age --mode probe --out ${out} --from ${path.join(work, 'mae')} --epochs 2 --batch 2 --seed 4 --cache-dir ${path.join(work, 'caches')} --as ft`
+    );
+  } finally {
+    spy.mockRestore();
+    setDisplaySink(null);
+  }
+  expect(value).toMatchObject({ kind: 'finetune', task: 'age', type: 'regression', run: out });
+  const progress = shown.map(b => b.data[PROGRESS_MIME] as ProgressPayload | undefined).filter(p => p);
+  expect(progress[progress.length - 1]?.state).toBe('done');
+  expect(progress.some(p => p && typeof p.metrics.loss === 'number' && typeof p.metrics.lr === 'number')).toBe(true);
+  const training = shown.map(b => b.data[PLOT_MIME] as PlotPayload | undefined).filter(p => p?.plot.kind === 'training');
+  // The live curve (grown in place) and the final one from metrics.jsonl.
+  expect(training.length).toBeGreaterThanOrEqual(2);
+  const final = training[training.length - 1]!;
+  expect(final.plot.kind === 'training' && final.plot.series.map(s => s.name)).toEqual(expect.arrayContaining(['train_loss']));
+}, 900_000);
 
