@@ -32,8 +32,10 @@ test('every notebook has a parameters cell and is seeded', () => {
   }
 });
 
+const QUICK = { subjects: 24, frames: 20, epochs: 2, bootstrap: 200, attributionSteps: 4 };
+
 test('quickstart: cohort, check, 4D view, demo model, TPT on sex with its curve, metrics beside the FC baseline, ROC of both, confusion, attribution overlay, run manifest', () => {
-  const e = runNotebookCli('quickstart', { subjects: 12, frames: 40, epochs: 2, bootstrap: 200, attributionSteps: 4 });
+  const e = runNotebookCli('quickstart', QUICK);
   expect(errors(e)).toEqual([]);
   expect(e.status).toBe(0);
 
@@ -66,8 +68,8 @@ test('quickstart: cohort, check, 4D view, demo model, TPT on sex with its curve,
   expect(confusion?.plot.labels).toHaveLength(2);
   expect(payloads(ev, PNG).length).toBeGreaterThanOrEqual(2);
 
-  // The attribution map as an overlay on the subject's BOLD run.
-  const att = cell(e, /ns\.attribute\(/);
+  // The attribution map of a test subject as an overlay on the MNI template.
+  const att = cell(e, /%neurostorm attribute/);
   const layers = payloads<VolumePayload>(att, VOLUME)[0]?.layers ?? [];
   expect(layers.map(l => l.role)).toEqual(['base', 'overlay']);
   expect(payloads(att, PNG)).toHaveLength(1);
@@ -84,6 +86,78 @@ test('quickstart: cohort, check, 4D view, demo model, TPT on sex with its curve,
     expect(m.ci[1]).toBeGreaterThanOrEqual(m.value);
   }
   expect(printed(cell(e, /manifest\.json/))).toContain(fs.realpathSync(run));
-  expect(fs.readdirSync(run).filter(f => f.startsWith('attribution-'))).toHaveLength(1);
+  const subject = JSON.parse(fs.readFileSync(path.join(run, 'split.json'), 'utf8')).folds[0].test[0];
+  expect(fs.existsSync(path.join(run, 'attribution', `${subject}.nii.gz`))).toBe(true);
+
+  // Provenance in the notebook: the parameters, per-cell times, and the run's record with its manifest and evaluation.
+  const meta = e.notebook.metadata.neurostorm as { execution: { parameters: Record<string, unknown>; cells: { seconds: number }[]; failedCell: number | null }; runs: { run: string; task: string; mode: string; status: string; manifest: { data: { content_sha256: string } }; evaluation: { metrics: { auroc: { value: number } } } | null }[] };
+  expect(meta.execution.parameters).toEqual(QUICK);
+  expect(meta.execution.failedCell).toBeNull();
+  expect(meta.execution.cells.length).toBe(codeCells(e).length);
+  expect(meta.execution.cells.every(c => c.seconds >= 0)).toBe(true);
+  const record = meta.runs.find(r => r.run === fs.realpathSync(run) || r.run === run);
+  expect(record).toMatchObject({ task: 'sex', mode: 'tpt', status: 'done' });
+  expect(record?.manifest.data.content_sha256).toBe(manifest.data.content_sha256);
+  expect(record?.evaluation?.metrics.auroc.value).toBe(evaluation.metrics.auroc.value);
   expect(codeCells(e).length).toBeGreaterThan(8);
+});
+
+test('adapt-and-evaluate: age and phenotype by regression, diagnosis by TPT, full and probe beside the FC baseline in one table', () => {
+  const e = runNotebookCli('adapt-and-evaluate', { subjects: 16, frames: 20, epochs: 1, bootstrap: 200 });
+  expect(errors(e)).toEqual([]);
+  for (const [pattern, task] of [[/evaluate adapt-runs\/age-tpt/, 'age'], [/evaluate adapt-runs\/phenotype-tpt/, 'phenotype']] as const) {
+    const c = cell(e, pattern);
+    expect(printed(c)).toMatch(/pearson_r|mae/);
+    expect(printed(c)).toMatch(/fc-ridge|ridge/);
+    const scatter = payloads<PlotPayload>(c, PLOT).filter(p => p.plot.kind === 'scatter');
+    expect([task, scatter.length]).toEqual([task, 2]); // model and baseline
+  }
+  const table = cell(e, /const evals/);
+  const md = (table.outputs ?? []).map(o => (o.data?.['text/markdown'] as string | string[] | undefined) ?? '').map(x => (Array.isArray(x) ? x.join('') : x)).join('');
+  for (const row of ['TPT (prompts + head)', 'full fine-tuning', 'linear probe (head)', 'FC baseline']) expect(md).toContain(row);
+  // Every metric cell holds a value and its interval.
+  expect(md.match(/\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/g)?.length).toBeGreaterThanOrEqual(4 * 3 - 2);
+  const roc = payloads<PlotPayload>(cell(e, /kind: "roc"/), PLOT)[0];
+  expect(roc.plot.curves?.map(c => c.label)).toEqual(['tpt', 'full', 'probe', expect.stringMatching(/fc/)]);
+  const trainable = ['tpt', 'full', 'probe'].map(m => JSON.parse(fs.readFileSync(path.join(e.dir, 'adapt-runs', `diagnosis-${m}`, 'manifest.json'), 'utf8')).trainable.parameters);
+  expect(trainable[1]).toBeGreaterThan(trainable[0]); // full trains more than TPT
+  expect(trainable[0]).toBeGreaterThan(trainable[2]); // TPT more than the probe (prompts + head vs head)
+});
+
+test('pretraining: masks in the viewer, an interrupted run resumed, loss curves', () => {
+  const e = runNotebookCli('pretraining', { subjects: 8, frames: 40, epochs: 2, stopAtStep: 2 });
+  expect(errors(e)).toEqual([]);
+  const masks = cell(e, /maskVolume\("random"\)/);
+  expect(printed(masks)).toMatch(/random \d+\.\d% of voxels, atlas \d+\.\d%/);
+  const layers = payloads<VolumePayload>(masks, VOLUME)[0].layers;
+  expect(layers.map(l => l.role)).toEqual(['base', 'mask']);
+  expect(payloads(cell(e, /maskVolume|atlasMask, role/), PNG).length).toBeGreaterThanOrEqual(1);
+  expect(printed(cell(e, /AbortController/))).toMatch(/stopped: status interrupted/);
+  const resumed = cell(e, /--resume/);
+  const curve = payloads<PlotPayload>(resumed, PLOT).find(p => p.plot.kind === 'training');
+  expect(curve?.plot.series?.map(s => s.name)).toEqual(expect.arrayContaining(['train_loss']));
+  const run = JSON.parse(fs.readFileSync(path.join(e.dir, 'pretrain-runs', 'mae', 'run.json'), 'utf8'));
+  expect(run.status).toBe('done');
+  const rows = fs.readFileSync(path.join(e.dir, 'pretrain-runs', 'mae', 'metrics.jsonl'), 'utf8').trim().split('\n');
+  expect(rows).toHaveLength(2);
+  expect(printed(cell(e, /MAE decoder/))).toMatch(/MAE decoder included/);
+});
+
+test('re-identification: rank-1 and mAP with intervals beside the FC fingerprint, rank curves', () => {
+  const e = runNotebookCli('re-identification', { subjects: 10, frames: 40, epochs: 1, bootstrap: 200 });
+  expect(errors(e)).toEqual([]);
+  const ev = cell(e, /%neurostorm evaluate/);
+  expect(printed(ev)).toMatch(/rank1/);
+  expect(printed(ev)).toMatch(/map/);
+  const rank = payloads<PlotPayload>(ev, PLOT).find(p => p.plot.kind === 'rank');
+  expect(rank?.plot.curves?.length).toBe(2);
+});
+
+test('task-state: block design, clip-level state classification beside the baseline, confusion matrix', () => {
+  const e = runNotebookCli('task-state', { subjects: 8, frames: 80, epochs: 1, bootstrap: 200 });
+  expect(errors(e)).toEqual([]);
+  expect(printed(cell(e, /readEvents/))).toMatch(/\d+\.\d s {2}\+\d+\.\d s/);
+  const ev = cell(e, /%neurostorm evaluate/);
+  expect(printed(ev)).toMatch(/clip level/);
+  expect(payloads<PlotPayload>(ev, PLOT).filter(p => p.plot.kind === 'confusion').length).toBeGreaterThanOrEqual(1);
 });

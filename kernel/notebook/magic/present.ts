@@ -13,6 +13,7 @@ import { magicHelp } from './help';
 import { tableBundle } from './table-bundle';
 import { trainingCurve } from './train-views';
 import { evaluationPlots } from './eval-views';
+import { withRunRecord } from './run-record';
 
 export interface Presented {
   /** What the magic gives to the notebook; undefined when the verb produces nothing (help). */
@@ -79,10 +80,13 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
     }
     case 'pretrain': {
       display(
-        tableBundle(`pretrain ${result.run}`, ['held-out masked loss', 'value'], [
-          ['before', result.initialValidLoss],
-          ['after', result.finalValidLoss]
-        ])
+        withRunRecord(
+          tableBundle(`pretrain ${result.run}`, ['held-out masked loss', 'value'], [
+            ['before', result.initialValidLoss],
+            ['after', result.finalValidLoss]
+          ]),
+          result.run
+        )
       );
       const curve = trainingCurve(result.metrics, `pretrain ${path.basename(result.run)}`);
       if (curve) display(curve);
@@ -92,11 +96,11 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       const t = result.trainable;
       const names = [...new Set(result.validation.flatMap(v => Object.keys(v)))];
       display(
-        tableBundle(
+        withRunRecord(tableBundle(
           `finetune ${result.run}: ${result.task} (${result.type}); trainable ${t.parameters.toLocaleString('en-US')} of ${t.total.toLocaleString('en-US')} parameters (${(100 * t.fraction).toPrecision(3)}%); subjects ${result.subjects.train}/${result.subjects.validation}/${result.subjects.test} train/validation/test`,
           ['fold', ...names],
           result.validation.map((v, i) => [i, ...names.map(n => v[n] ?? null)])
-        )
+        ), result.run)
       );
       if (result.dropped.length)
         print(`dropped ${result.dropped.length}: ${result.dropped.map(d => `${d.subject} (${d.reason})`).join('; ')}`);
@@ -108,11 +112,11 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       const e = result.evaluation;
       const base = e.baseline ? `baseline: ${e.baseline.name}` : 'no baseline';
       display(
-        tableBundle(
+        withRunRecord(tableBundle(
           `${e.task} (${e.type}, ${e.level} level), ${e.split} split, ${e.units} units; subjects ${e.subjects.train}/${e.subjects.validation}/${e.subjects.test} train/validation/test; ${base}`,
           ['metric', 'model', '95% CI', e.baseline ? e.baseline.name : 'baseline', '95% CI'],
           metricRows(e.metrics, e.baseline?.metrics)
-        )
+        ), result.run)
       );
       for (const view of evaluationPlots(e)) display(view);
       return { value: e, label: `evaluation of ${result.run} (${e.task})` };

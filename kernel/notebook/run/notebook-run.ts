@@ -18,6 +18,7 @@ import {
   serializeNotebook
 } from './notebook-format';
 import { ErrorContent, JupyterMessage } from '../kernel/wire';
+import { CellTiming, cellTimer, recordProvenance } from './provenance';
 
 export type ParameterValue = string | number | boolean | null | unknown[] | Record<string, unknown>;
 
@@ -120,6 +121,8 @@ export async function runNotebook(input: string, output: string, options: RunOpt
       cell.execution_count = null;
     }
   }
+  const started = new Date();
+  const timings: CellTiming[] = [];
   const kernel = await launchKernel(path.dirname(path.resolve(input)), options.env);
   const client = new KernelClient(kernel.connection);
   let kernelGone = false;
@@ -204,6 +207,7 @@ export async function runNotebook(input: string, output: string, options: RunOpt
           : null;
       let reply: JupyterMessage | null = null;
       let error: ErrorContent | null = null;
+      const timed = cellTimer(nb, index, timings);
       try {
         reply = await client.execute(code, msg => sink.add(msg));
       } catch (err) {
@@ -211,6 +215,7 @@ export async function runNotebook(input: string, output: string, options: RunOpt
         if (!(err instanceof KernelProtocolError)) throw err;
         error = { ename: err.name, evalue: err.message, traceback: [`${err.name}: ${err.message}`] };
       } finally {
+        timed();
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
       }
@@ -250,6 +255,8 @@ export async function runNotebook(input: string, output: string, options: RunOpt
     if (!stopped) killKernel();
     await kernel.exited;
     process.off('exit', killKernel);
+    // Provenance: parameters, per-cell wall times and the run records the outputs carry.
+    recordProvenance(nb, { parameters: options.parameters, started: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, cells: timings, failedCell: failure?.cellIndex ?? null });
     await writeFileAtomic(output, serializeNotebook(nb));
   }
   return { notebook: nb, failure };
