@@ -50,7 +50,7 @@ test('writes the run-folder contract; TPT trains a small fraction of the paramet
   const metrics = read(out, 'metrics.jsonl').trim().split('\n').map(l => JSON.parse(l));
   expect(metrics.map(m => m.epoch)).toEqual([0, 1]);
   expect(metrics[1]).toHaveProperty('valid_auroc');
-  expect(metrics[1].step).toBe(4);
+  expect(metrics[1].step).toBe(8); // 8 training clips, batch 2, 2 epochs
   const manifest = JSON.parse(read(out, 'manifest.json'));
   expect(manifest.data.content_sha256).toMatch(/^[0-9a-f]{64}$/);
   expect(manifest.code.version).toBeTruthy();
