@@ -43,7 +43,7 @@ export interface SessionOptions {
  * and even the basic level changed the float64 erf lowering by 2e-10 (measured against Python's
  * math.erf; exact with optimisation disabled). So they run unoptimised by default.
  */
-function defaultOptimization(graph: Graph): 'disabled' | 'all' {
+export function defaultOptimization(graph: Graph): 'disabled' | 'all' {
   const f64 = graph.inputs.some(t => t.dtype === 'float64') || graph.params.some(p => p.tensor.dtype === 'float64') ||
     graph.nodes.some(n => n.outputs.some(t => t.dtype === 'float64'));
   return f64 ? 'disabled' : 'all';

@@ -1,0 +1,83 @@
+/**
+ * Node placement on WebGPU for every model graph (tiny configuration): how many nodes run on the
+ * WebGPU provider, and which fall back to the CPU. Every fallback (op and dtypes) must be one that
+ * kernel/runtime/README.md explains; float64 graphs run entirely on the CPU. The table is printed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as models from '../../kernel/models';
+import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from '../../kernel/models/graph/build';
+import { buildTrainStep } from '../../kernel/train/trainer';
+import { CPU_PROVIDER, formatPlacement, nodePlacement, PlacementReport } from '../../kernel/runtime/placement';
+import { fixtureDir } from '../models/fixture-data';
+import { describeWebgpu } from './webgpu-gate';
+
+const WEBGPU = 'WebGpuExecutionProvider';
+const README = fs.readFileSync(path.join(__dirname, '../../kernel/runtime/README.md'), 'utf8');
+
+/** The `op(dtypes)` pairs the README's fallback table explains. */
+function documentedFallbacks(): Set<string> {
+  const rows = README.split('\n').filter(l => /^\| `[A-Za-z]+\([a-z0-9,]*\)`/.test(l));
+  return new Set(rows.map(l => /^\| `([^`]+)`/.exec(l)![1]));
+}
+
+/** Forward graphs run with their parameters baked in, as NeuroStormModel sessions do. */
+function baked(model: models.NeuroStormModel, built: BuiltGraph): { graph: BuiltGraph['graph']; initializers: Record<string, Float32Array> } {
+  const values = model.parameterValues();
+  const initializers: Record<string, Float32Array> = {};
+  for (const name of built.params.names()) initializers[name] = values.get(name)!;
+  return { graph: built.graph, initializers };
+}
+
+describeWebgpu('node placement on webgpu (tiny configuration)', () => {
+  const reports: PlacementReport[] = [];
+  let tiny: models.NeuroStormModel;
+  let prompted: models.NeuroStormModel;
+  beforeAll(async () => {
+    tiny = await models.load(fixtureDir('tiny'));
+    prompted = await models.load(fixtureDir('prompt-even'));
+  });
+  afterAll(() => console.log(`node placement on webgpu:\n${reports.map(formatPlacement).join('\n')}`));
+
+  const expectOnWebgpu = (r: PlacementReport) => {
+    reports.push(r);
+    expect(r.requested).toBe('webgpu');
+    expect(r.counts[WEBGPU] ?? 0).toBeGreaterThan(0);
+    const documented = documentedFallbacks();
+    const unexplained = r.fallbacks.map(f => `${f.op}(${f.inputTypes})`).filter(k => !documented.has(k));
+    expect(unexplained).toEqual([]);
+    // Nearly everything runs on the GPU: fallbacks are the exceptions the README lists.
+    const cpu = r.fallbacks.reduce((a, f) => a + f.count, 0);
+    expect(cpu).toBeLessThan(0.25 * r.nodes.length);
+  };
+
+  it('forward graphs: backbone without and with prompts, every head', async () => {
+    const cfg = tiny.config;
+    const heads = [...tiny.weights.heads.keys()];
+    const frozen = baked(tiny, buildBackboneGraph(cfg, { batch: 2, prompts: false, heads }));
+    expectOnWebgpu(await nodePlacement(frozen.graph, { provider: 'webgpu', initializers: frozen.initializers }));
+    const pHeads = [...prompted.weights.heads.keys()];
+    const pb = baked(prompted, buildBackboneGraph(prompted.config, { batch: 1, prompts: true, heads: pHeads }));
+    expectOnWebgpu(await nodePlacement(pb.graph, { provider: 'webgpu', initializers: pb.initializers }));
+  });
+
+  it('MAE loss graph', async () => {
+    const mae = baked(tiny, buildMaeGraph(tiny.config, { batch: 2 }));
+    expectOnWebgpu(await nodePlacement(mae.graph, { provider: 'webgpu', initializers: mae.initializers }));
+  });
+
+  it('training steps: TPT and full', async () => {
+    const tpt = buildTrainStep(tiny.withPrompts(4, 7), { task: 'cls', mode: 'tpt', batch: 2 });
+    expectOnWebgpu(await nodePlacement(tpt.step.graph, { provider: 'webgpu' }));
+    const full = buildTrainStep(tiny, { task: 'cls', mode: 'full', batch: 2 });
+    expectOnWebgpu(await nodePlacement(full.step.graph, { provider: 'webgpu' }));
+  });
+
+  it('float64 graphs stay on the CPU even when webgpu is asked for', async () => {
+    const f64 = buildBackboneGraph(tiny.config, { batch: 1, prompts: false, heads: ['cls'], dtype: 'float64' });
+    const r = await nodePlacement(f64.graph, { provider: 'webgpu' });
+    reports.push(r);
+    expect(r.counts[WEBGPU] ?? 0).toBe(0);
+    expect(r.counts[CPU_PROVIDER]).toBe(r.nodes.length);
+  });
+});
