@@ -27,6 +27,8 @@ const LAYER: Record<string, number> = {
   models: 3,
   train: 4,
   eval: 4,
+  // Slurm array jobs run the train/eval/data workflows and are run by the verbs.
+  cluster: 4.5,
   verbs: 5,
   notebook: 6,
   cli: 6,

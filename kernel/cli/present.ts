@@ -6,7 +6,7 @@ import * as path from 'path';
 import { formatCheckReport } from '../data';
 import { configToJson } from '../models';
 import { formatDoctorReport } from './doctor';
-import { describeModel, formatMetricRows, helpText, metricRows, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
+import { describeModel, formatClusterJobs, formatMetricRows, jobsSucceeded, helpText, metricRows, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
 import { CLI_STYLE } from './style';
 
 /** Where text goes: results to stdout, diagnostics (a failing notebook's traceback) to stderr. */
@@ -137,6 +137,8 @@ export function presentText(result: VerbResult): Presented {
         code: 0
       };
     }
+    case 'cluster-jobs':
+      return { out: formatClusterJobs(result), code: jobsSucceeded(result) ? 0 : 1 };
     case 'volume':
       // Not offered on the CLI (the table marks view as a notebook verb); kept total for the compiler.
       return { out: `${result.image}`, code: 0 };

@@ -7,6 +7,7 @@ export type { Verb, VerbInput, VerbContext, PositionalSpec, FrontEnd } from './v
 export { findVerb, nameIn, offeredBy } from './verb';
 export * from './results';
 export * from './describe';
+export * from './describe-jobs';
 export { parseFlags, formatFlagHelp, checkFlagValue } from './flags';
 export type { FlagSchema, FlagSpec, FlagType, FlagValue, ParsedFlags } from './flags';
 export { parseVerbArgs, parseBody } from './args';

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { assets, formatCheckReport } from '../../data';
 import { formatDoctorReport } from '../../cli/doctor';
-import { describeModel, metricRows, Verb, VerbResult } from '../../verbs';
+import { describeModel, metricRows, stateLineOf, sweepTable, taskRows, Verb, VerbResult } from '../../verbs';
 import { display } from '../display/display';
 import { view } from '../display/volume-view';
 import { magicHelp } from './help';
@@ -141,6 +141,17 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       display(shown);
       print(`${a.method} over ${a.clips} clips of ${a.subject}, written to ${a.file}`);
       return { value: a, label: `attribution of ${a.subject} (${a.file})` };
+    }
+    case 'cluster-jobs': {
+      // A table per job (every task's state, exit code and log), then a gathered sweep's table.
+      for (const job of result.jobs)
+        display(tableBundle(`slurm job ${job.jobId} (${job.name}): ${stateLineOf(job)}`, ['task', 'label', 'state', 'exit', 'log'], taskRows(job)));
+      if (result.sweep) {
+        const { head, cells } = sweepTable(result.sweep);
+        display(tableBundle(`sweep: ${result.sweep.length} points`, head, cells));
+      }
+      if (!result.jobs.length) print('no Slurm jobs for this notebook');
+      return { value: result, label: `${result.jobs.length} Slurm job(s)${result.sweep ? `, sweep of ${result.sweep.length} points` : ''}` };
     }
     case 'install':
     case 'lab':

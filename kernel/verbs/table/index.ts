@@ -20,6 +20,7 @@ import { EVALUATE_VERB } from './evaluate';
 import { BASELINE_VERB } from './baseline';
 import { EMBED_VERB } from './embed';
 import { ATTRIBUTE_VERB } from './attribute';
+import { JOBS_VERB } from './jobs';
 
 export const VERBS: readonly Verb[] = [
   HELP_VERB,
@@ -38,5 +39,6 @@ export const VERBS: readonly Verb[] = [
   EVALUATE_VERB,
   BASELINE_VERB,
   EMBED_VERB,
-  ATTRIBUTE_VERB
+  ATTRIBUTE_VERB,
+  JOBS_VERB
 ];
