@@ -28,7 +28,8 @@ export async function runArrayJob(
   options: ClusterRunOptions
 ): Promise<ArrayRun> {
   const previous = readJobRecord(out, name);
-  const same = previous !== null && JSON.stringify(previous.tasks) === JSON.stringify(tasks);
+  // Same tasks (the same commands in the same order): keep what succeeded.
+  const same = previous !== null && JSON.stringify(previous.tasks.map(t => t.argv)) === JSON.stringify(tasks.map(t => t.argv));
   const todo = same ? unfinishedTasks(out, name, tasks.length) : tasks.map((_, i) => i);
   let record = previous as JobRecord;
   if (todo.length) {
