@@ -133,7 +133,8 @@ export function assertDisjoint(s: Splits, file?: string): void {
 
 /**
  * K stratified folds: fold i tests the i-th stratified slice of the subjects (every subject is
- * tested exactly once); its validation subjects are `valFraction` of the rest (stratified, seeded);
+ * tested exactly once); its validation subjects are `valFraction` of the rest (stratified, seeded;
+ * at least one);
  * the others train.
  */
 export function kFolds(subjects: Map<string, string>, k: number, options: { seed: number; valFraction?: number }): Splits[] {
@@ -153,7 +154,9 @@ export function kFolds(subjects: Map<string, string>, k: number, options: { seed
   return Array.from({ length: k }, (_, i) => {
     const test = [...fold].filter(([, f]) => f === i).map(([id]) => id).sort();
     const rest = new Map([...subjects].filter(([id]) => fold.get(id) !== i));
-    const inner = splitSubjects(rest, { seed: options.seed + 7919 * (i + 1), fractions: { train: 1 - valFraction, val: valFraction, test: 0 } });
+    // At least one validation subject whenever two or more remain (small cohorts).
+    const v = rest.size >= 2 ? Math.max(valFraction, 1 / rest.size) : 0;
+    const inner = splitSubjects(rest, { seed: options.seed + 7919 * (i + 1), fractions: { train: 1 - v, val: v, test: 0 } });
     return { train: inner.train, val: inner.val, test };
   });
 }
