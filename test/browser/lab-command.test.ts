@@ -6,7 +6,7 @@
  * command cleanly (exit 0, the port closed). Without any Jupyter server the command says what to install.
  * Needs `npm run build` (lib/ and labextension/).
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -14,10 +14,9 @@ import * as path from 'path';
 import { buildLabApp } from './lab-app/bundle';
 import { REPO_ROOT } from './support/bundle';
 import { artifactPath, describeWithChromium, launchChromium } from './support/chromium';
+import { CLI, startLabCommand } from './support/lab-command';
 
 jest.setTimeout(300_000);
-
-const CLI = path.join(process.env.NEUROSTORM_LIB_DIR ?? path.join(REPO_ROOT, 'lib'), 'kernel', 'cli', 'main.js');
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise(resolve => {
@@ -27,45 +26,18 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves with the URL the command prints once the server answers. */
-function urlOf(child: ChildProcessWithoutNullStreams, log: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 180 s:\n${log()}`)), 180_000);
-    const look = () => {
-      const m = /JupyterLab at (http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]+)/.exec(log());
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stderr.on('data', look);
-    child.stdout.on('data', look);
-    child.once('exit', code => reject(new Error(`neurostorm lab exited with ${code}:\n${log()}`)));
-  });
-}
-
 describeWithChromium('neurostorm lab', () => {
   it('installs, serves JupyterLab with our kernel in the launcher, and stops on SIGINT', async () => {
     if (!fs.existsSync(CLI) || !fs.existsSync(path.join(REPO_ROOT, 'labextension', 'package.json'))) throw new Error('run `npm run build` first');
     const app = (await buildLabApp()).dir;
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-labcmd-'));
     const folder = path.join(work, 'project');
-    const prefix = path.join(work, 'prefix');
+    const prefix = path.join(work, 'prefix'); // where startLabCommand installs
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'hello.txt'), 'hi\n');
-    const env: NodeJS.ProcessEnv = { ...process.env, NEUROSTORM_LAB_APP: app, HOME: work, JUPYTER_CONFIG_DIR: path.join(work, 'config'), JUPYTER_RUNTIME_DIR: path.join(work, 'runtime'), JUPYTER_DATA_DIR: path.join(work, 'data') };
-    delete env.JUPYTER_PATH;
-    const child = spawn(process.execPath, [CLI, 'lab', folder, '--prefix', prefix, '--no-browser', '--frontend', 'bundled'], { env, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
-    let output = '';
-    child.stdout.on('data', d => (output += String(d)));
-    child.stderr.on('data', d => (output += String(d)));
-    const exited = new Promise<{ code: number | null; signal: string | null }>(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const lab = await startLabCommand(folder, work, app);
+    const { child, url, origin, token, port, exited } = lab;
     try {
-      const url = await urlOf(child, () => output);
-      const { origin, searchParams } = new URL(url);
-      const token = searchParams.get('token') as string;
-      const port = Number(new URL(url).port);
-
       const specs = (await (await fetch(`${origin}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, { spec: { display_name: string; argv: string[] } }> };
       expect(specs.kernelspecs.neurostorm.spec.display_name).toBe('NeuroSTORM (TypeScript)');
       expect(fs.existsSync(specs.kernelspecs.neurostorm.spec.argv[1])).toBe(true);
@@ -89,7 +61,7 @@ describeWithChromium('neurostorm lab', () => {
       const end = await exited;
       expect(end).toEqual({ code: 0, signal: null });
       expect(await portOpen(port)).toBe(false);
-      expect(output).toMatch(/stopped/);
+      expect(lab.output()).toMatch(/stopped/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fs.rmSync(work, { recursive: true, force: true });
