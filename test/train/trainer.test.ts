@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as models from '../../kernel/models';
 import { trainer } from '../../kernel/train/trainer';
@@ -60,5 +62,38 @@ describe('training steps on the engine', () => {
     expect(std).toBeLessThan(0.04);
     const y = (await p.forward(models.fixtureInput(1, [48, 48, 48, 8]), { prompts: true })).backbone;
     expect(y.shape).toEqual([1, 96, 1, 1, 1, 8]);
+  });
+});
+
+describe('probe mode and optimizer state', () => {
+  it('probe trains the head only; saved optimizer state continues a run exactly', async () => {
+    const cfg = models.demoConfig({ heads: [{ kind: 'cls', numClasses: 2 }] });
+    const xs = models.fixtureInput(2, cfg.imgSize);
+    const target = { data: Float32Array.from([1, 0]), shape: [2, 1] };
+    const probe = await trainer(models.create(cfg, { seed: 1, mae: false }), { task: 'cls', mode: 'probe', batch: 2 });
+    expect(probe.trainer.spec.trained.map(t => t.param.name).sort()).toEqual(['cls:output_head.head.head.bias', 'cls:output_head.head.head.weight']);
+    const counts = probe.parameterCounts();
+    expect(counts.trainable).toBe(25); // [1, 24] weight + [1] bias on the 24-channel output
+    expect(counts.total).toBeGreaterThan(1000);
+
+    const a = models.create(cfg, { seed: 2, mae: false });
+    const ta = await trainer(a, { task: 'cls', mode: 'full', batch: 2 });
+    await ta.step(xs, target, 1e-3);
+    await ta.step(xs, target, 1e-3);
+    ta.commit();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-optstate-'));
+    await models.save(a, path.join(dir, 'model'));
+    await ta.saveOptimizerState(path.join(dir, 'optimizer.safetensors'));
+    const third = await ta.step(xs, target, 1e-3);
+    const b = await models.load(path.join(dir, 'model'));
+    const tb = await trainer(b, { task: 'cls', mode: 'full', batch: 2 });
+    await tb.loadOptimizerState(path.join(dir, 'optimizer.safetensors'));
+    expect(tb.stepCount).toBe(2);
+    const resumed = await tb.step(xs, target, 1e-3);
+    expect(resumed.loss).toBe(third.loss);
+    ta.commit();
+    tb.commit();
+    const va = a.parameterValues();
+    for (const [k, v] of b.parameterValues()) expect(Buffer.from(v.buffer, v.byteOffset, v.byteLength).equals(Buffer.from(va.get(k)!.buffer, va.get(k)!.byteOffset, va.get(k)!.byteLength))).toBe(true);
   });
 });
