@@ -5,7 +5,7 @@
 import * as path from 'path';
 import { formatCheckReport } from '../data';
 import { configToJson } from '../models';
-import { formatDoctorReport } from './doctor';
+import { formatDoctorReport } from '../verbs/doctor-report';
 import { describeModel, formatClusterJobs, formatMetricRows, jobsSucceeded, helpText, metricRows, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
 import { CLI_STYLE } from './style';
 

@@ -10,7 +10,7 @@ import { chooseProvider, ProviderChoice, PROVIDER_ENV } from '../runtime/session
 
 export { visibleGpus };
 export type { GpuInfo };
-import { installLocation, InstallLocation, jupyterDataPath } from './jupyter-paths';
+import { installLocation, InstallLocation, jupyterDataPath } from './jupyter/paths';
 import { packageVersion } from '../version';
 
 export interface DoctorReport {

@@ -3,8 +3,8 @@
  * CLI as text or JSON, the notebook as tables, plots and the value of the cell) and the compiler
  * says when a front end misses a kind. Results hold data, never presentation.
  */
-import type { DoctorReport } from '../cli/doctor';
-import type { InstallLocation } from '../cli/jupyter-paths';
+import type { DoctorReport } from './doctor-report';
+import type { InstallLocation } from './jupyter/paths';
 import type { CheckReport, SynthRunInfo, Participant, PreprocessReport } from '../data';
 import type { NeuroStormModel } from '../models';
 import type { FinetuneResult, PretrainResult } from '../train';

@@ -1,7 +1,7 @@
 import { runCli } from '../../kernel/cli/main';
 import { packageVersion } from '../../kernel/version';
-import { doctorReport } from '../../kernel/cli/doctor';
-import { installLocation } from '../../kernel/cli/jupyter-paths';
+import { doctorReport } from '../../kernel/verbs/doctor-report';
+import { installLocation } from '../../kernel/verbs/jupyter/paths';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

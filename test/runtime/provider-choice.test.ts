@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { doctorReport, formatDoctorReport } from '../../kernel/cli/doctor';
+import { doctorReport, formatDoctorReport } from '../../kernel/verbs/doctor-report';
 import { RuntimeProviderError } from '../../kernel/errors';
 import { softwareAdapterReason, visibleGpus } from '../../kernel/runtime/gpus';
 import { chooseProvider, PROVIDER_ENV } from '../../kernel/runtime/session';

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { assets, formatCheckReport } from '../../data';
-import { formatDoctorReport } from '../../cli/doctor';
+import { formatDoctorReport } from '../../verbs/doctor-report';
 import { describeModel, metricRows, stateLineOf, sweepTable, taskRows, Verb, VerbResult } from '../../verbs';
 import { display } from '../display/display';
 import { view } from '../display/volume-view';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../../errors';
 import { writeFileAtomic } from '../../io/atomic';
-import { installLocation, InstallLocation, prefixDataDir, userDataDir } from '../../cli/jupyter-paths';
+import { installLocation, InstallLocation, prefixDataDir, userDataDir } from './paths';
 import { packageRoot } from '../../version';
 
 export const KERNEL_DISPLAY_NAME = 'NeuroSTORM (TypeScript)';

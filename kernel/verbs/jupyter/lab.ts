@@ -15,7 +15,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, UsageError } from '../../errors';
-import type { InstallLocation } from '../../cli/jupyter-paths';
+import type { InstallLocation } from './paths';
 import { packageRoot } from '../../version';
 import { installJupyter, InstallTarget } from './install';
 

@@ -2,7 +2,7 @@
  * `doctor` (`info` in notebooks): Node, onnxruntime-node and execution providers, CPUs, memory,
  * GPUs, and where the Jupyter pieces are installed.
  */
-import { doctorReport } from '../../cli/doctor';
+import { doctorReport } from '../doctor-report';
 import { DoctorResult } from '../results';
 import { Verb } from '../verb';
 

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import { CUDA_INSTALL_COMMAND, cudaHint, doctorReport, formatDoctorReport } from '../../kernel/cli/doctor';
+import { CUDA_INSTALL_COMMAND, cudaHint, doctorReport, formatDoctorReport } from '../../kernel/verbs/doctor-report';
 
 describe('doctor CUDA hint', () => {
   it('names a flag value onnxruntime-node installs on linux/x64 and the README shows', () => {

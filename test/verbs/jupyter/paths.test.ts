@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { jupyterDataPath, prefixDataDir, systemDataDirs, userDataDir } from '../../kernel/cli/jupyter-paths';
-import { python } from '../notebook/python-peer';
+import { jupyterDataPath, prefixDataDir, systemDataDirs, userDataDir } from '../../../kernel/verbs/jupyter/paths';
+import { python } from '../../notebook/python-peer';
 
 /** jupyter_core's jupyter_data_dir() and jupyter_path() for `platform` and exactly `env`. */
 function jupyterCore(platform: string, env: Record<string, string>): { data: string; path: string[] } {
