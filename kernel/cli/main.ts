@@ -4,7 +4,7 @@
  * checks its arguments against the verb's schema (usage errors exit 2 before any work), runs it
  * with a progress bar on stderr and an interrupt on Ctrl-C, and presents the result (present.ts).
  */
-import { NeuroStormError, UsageError } from '../errors';
+import { AbortedError, NeuroStormError, UsageError } from '../errors';
 import { packageVersion } from '../version';
 import { findVerb, helpText, offeredBy, parseVerbArgs, usageLine, VERBS, verbHelp } from '../verbs';
 import { presentJson, presentText } from './present';
@@ -15,7 +15,10 @@ export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  /** Aborts the running verb at its next safe point (the executable wires SIGINT/SIGTERM here). */
+  /**
+   * Aborts the running verb at its next safe point (the executable wires SIGINT/SIGTERM here, with
+   * the signal's name as the reason); a verb stopped so exits 130 (SIGINT) or 143 (SIGTERM).
+   */
   signal?: AbortSignal;
   /** In-place writes to a terminal's stderr; absent for logs (plain progress lines then). */
   tty?: ProgressSink['tty'];
@@ -66,6 +69,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`neurostorm ${name}: ${err.message}`);
       return 2;
     }
+    if (err instanceof AbortedError && io.signal?.aborted) {
+      // Stopped by the user at a safe point: the shell's code for the signal (128 + its number).
+      io.err(`neurostorm ${name}: ${err.message}`);
+      return io.signal.reason === 'SIGTERM' ? 143 : 130;
+    }
     if (err instanceof NeuroStormError) {
       io.err(`neurostorm ${name}: ${err.name} [${err.code}]: ${err.message}`);
       if (io.env.NEUROSTORM_DEBUG && err.stack) io.err(err.stack);
@@ -94,7 +102,7 @@ if (require.main === module) {
     const code = signal === 'SIGINT' ? 130 : 143;
     if (controller.signal.aborted) process.exit(code);
     process.stderr.write(`\nneurostorm: ${signal}: stopping at the next safe point (again to exit now)\n`);
-    controller.abort();
+    controller.abort(signal);
     setTimeout(() => process.exit(code), INTERRUPT_GRACE_MS).unref();
   };
   process.on('SIGINT', stop);
