@@ -16,6 +16,8 @@ export { preprocessOnSlurm } from './preprocess-job';
 export type { PreprocessJob } from './preprocess-job';
 export { finetuneSweepOnSlurm, gatherSweep } from './finetune-sweep';
 export type { SweepJob, SweepRow } from './finetune-sweep';
+export { embedOnSlurm, mergeEmbeddingShards } from './embed-job';
+export type { EmbedJob } from './embed-job';
 export { jobsOfThisProcess } from './submitted';
 export { scancel } from './slurm';
 export { jobFiles } from './paths';

@@ -37,6 +37,8 @@ export interface EmbedOptions extends LongWorkOptions {
   centre?: boolean;
   /** `pooled` backbone features (default) or the `emb` head's output. */
   head?: 'pooled' | 'emb';
+  /** Only these subjects' runs (a Slurm array task's share; kernel/cluster merges the shards). */
+  subjects?: readonly string[];
 }
 
 export interface EmbedResult {
@@ -71,7 +73,8 @@ export async function embed(model: NeuroStormModel | string, dataset: string, op
   const frames = options.frames ?? Math.min(20, m.config.imgSize[3]);
   const batchSize = options.batch ?? 4;
   const ds = await openBids(path.resolve(dataset));
-  const { runs } = await preprocess(ds, { cacheDir: options.cacheDir, signal: options.signal });
+  const only = options.subjects;
+  const { runs } = await preprocess(only ? { ...ds, runs: ds.runs.filter(r => only.includes(r.subject)) } : ds, { cacheDir: options.cacheDir, signal: options.signal });
   const clips = runs.flatMap(r => clipsOf(r.cache, r.header, r.run.subject, { sequenceLength: frames }).map(c => ({ clip: c, run: r.run })));
   if (clips.length === 0) throw new ShapeError(`no ${frames}-frame clips in the dataset`, { file: ds.root });
   const headers = new Map<string, CacheHeader>();

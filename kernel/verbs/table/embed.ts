@@ -5,10 +5,12 @@
  */
 import { embed } from '../../eval/embed';
 import { runCheckpoint } from '../../train/starting-model';
-import { EmbeddingResult } from '../results';
+import { embedOnSlurm } from '../../cluster';
+import { ClusterJobsResult, EmbeddingResult } from '../results';
 import { Verb } from '../verb';
+import { argvOfFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
 
-export const EMBED_VERB: Verb<EmbeddingResult> = {
+export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
   name: 'embed',
   summary: 'per-clip and per-subject embeddings of a dataset (safetensors + TSV index)',
   positionals: [
@@ -20,17 +22,30 @@ export const EMBED_VERB: Verb<EmbeddingResult> = {
     head: { type: 'string', choices: ['pooled', 'emb'], description: "pooled backbone features (default) or the emb head's output" },
     frames: { type: 'number', integer: true, min: 1, description: 'frames per clip (default 20)' },
     batch: { type: 'number', integer: true, min: 1, description: 'clips per forward (default 4)' },
-    'cache-dir': { type: 'string', path: 'dir', metavar: 'DIR', description: 'preprocessing cache folder (default: DATASET/derivatives/neurostorm)' }
+    'cache-dir': { type: 'string', path: 'dir', metavar: 'DIR', description: 'preprocessing cache folder (default: DATASET/derivatives/neurostorm)' },
+    subjects: { type: 'list', metavar: 'SUBJECT', description: "only these subjects' runs (what each --slurm array task embeds)" },
+    ...SLURM_FLAGS
   },
   takesBody: true,
   call: async ({ positionals, flags }, ctx) => {
     const [model, dataset] = positionals;
+    if (flags.slurm === true) {
+      const job = await embedOnSlurm(model, dataset, {
+        ...clusterOptionsFromFlags(flags, ctx.env, ctx.signal),
+        onProgress: ctx.onProgress,
+        out: String(flags.out),
+        taskFlags: argvOfFlags(EMBED_VERB.flags, flags, ['out', 'subjects'])
+      });
+      if (job.result) return { kind: 'embedding', model, dataset, out: String(flags.out), ...job.result };
+      return { kind: 'cluster-jobs', jobs: [job.status], sweep: null };
+    }
     const result = await embed(runCheckpoint(model) ?? model, dataset, {
       out: String(flags.out),
       head: flags.head as 'pooled' | 'emb' | undefined,
       frames: flags.frames as number | undefined,
       batch: flags.batch as number | undefined,
       cacheDir: flags.cacheDir as string | undefined,
+      subjects: flags.subjects as string[] | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
     });
