@@ -13,30 +13,27 @@ function targetOf({ flags }: VerbInput): InstallTarget {
   return { user: flags.user === true, prefix: typeof flags.prefix === 'string' ? flags.prefix : undefined };
 }
 
-export const INSTALL_VERB: Verb<InstallResult> = {
-  name: 'install',
-  summary: 'install the NeuroSTORM kernelspec and the JupyterLab extension (no Python needed)',
-  positionals: [],
-  flags: TARGET_FLAGS,
-  frontEnds: ['cli'],
-  takesBody: false,
-  call: async (input, ctx) => ({
-    kind: 'install',
-    action: 'install',
-    location: await installJupyter(targetOf(input), ctx.env)
-  })
-};
+/** A verb writing or removing our Jupyter pieces in the target data directory. */
+function targetVerb(
+  action: InstallResult['action'],
+  summary: string,
+  apply: (target: InstallTarget, env: NodeJS.ProcessEnv) => Promise<InstallResult['location']>
+): Verb<InstallResult> {
+  return {
+    name: action,
+    summary,
+    positionals: [],
+    flags: TARGET_FLAGS,
+    frontEnds: ['cli'],
+    takesBody: false,
+    call: async (input, ctx) => ({ kind: 'install', action, location: await apply(targetOf(input), ctx.env) })
+  };
+}
 
-export const UNINSTALL_VERB: Verb<InstallResult> = {
-  name: 'uninstall',
-  summary: 'remove the NeuroSTORM kernelspec and JupyterLab extension',
-  positionals: [],
-  flags: TARGET_FLAGS,
-  frontEnds: ['cli'],
-  takesBody: false,
-  call: async (input, ctx) => ({
-    kind: 'install',
-    action: 'uninstall',
-    location: await uninstallJupyter(targetOf(input), ctx.env)
-  })
-};
+export const INSTALL_VERB = targetVerb(
+  'install',
+  'install the NeuroSTORM kernelspec and the JupyterLab extension (no Python needed)',
+  installJupyter
+);
+
+export const UNINSTALL_VERB = targetVerb('uninstall', 'remove the NeuroSTORM kernelspec and JupyterLab extension', uninstallJupyter);
