@@ -31,7 +31,11 @@ const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
   } catch {
     return `the probe process failed (status ${res.status}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   }
-  if (parsed.error !== undefined) return `${parsed.error.split('\n')[0]} ${res.stderr.trim().split('\n')[0] ?? ''}`.trim();
+  if (parsed.error !== undefined) {
+    // onnxruntime prefixes the message with a source location; keep the human part and Dawn's first warning.
+    const first = parsed.error.split('\n')[0];
+    return `${/(Failed to .*|No supported .*)$/.exec(first)?.[1] ?? first} ${res.stderr.trim().split('\n')[0] ?? ''}`.trim();
+  }
   return JSON.stringify(parsed.y) === '[2,4,6,8]' ? null : `the probe returned ${JSON.stringify(parsed.y)}`;
 }
 

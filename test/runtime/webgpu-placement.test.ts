@@ -81,3 +81,19 @@ describeWebgpu('node placement on webgpu (tiny configuration)', () => {
     expect(r.counts[CPU_PROVIDER]).toBe(r.nodes.length);
   });
 });
+
+describe('node placement report (any machine)', () => {
+  it('reads every executed node from the profile; on cpu nothing counts as a fallback', async () => {
+    const G = await import('../../kernel/graph');
+    const g = new G.Graph('placement_cpu');
+    const x = g.input('x', [2, 3]);
+    const w = g.param('w', [3]);
+    g.output('y', G.exp(G.mul(G.add(x, w), x)));
+    const r = await nodePlacement(g, { provider: 'cpu', initializers: { w: Float32Array.from([1, 2, 3]) } });
+    expect(r.nodes.map(n => n.op).sort()).toEqual(['Add', 'Exp', 'Mul']);
+    expect(r.nodes.every(n => n.provider === CPU_PROVIDER && n.inputTypes.every(t => t === 'float'))).toBe(true);
+    expect(r.counts).toEqual({ [CPU_PROVIDER]: 3 });
+    expect(r.fallbacks).toEqual([]);
+    expect(formatPlacement(r)).toBe('placement_cpu on cpu: 3 nodes (CPU 3; 0 memcpy)');
+  });
+});
