@@ -153,7 +153,7 @@ export async function followJob(record: JobRecord, options: FollowOptions): Prom
   for (;;) {
     const status = jobStatus(record, options.env);
     const ended = record.submitted.filter(i => ['done', 'failed', 'cancelled'].includes(status.tasks[i].state)).length;
-    options.onProgress?.({ label: `slurm ${record.name} ${status.jobId}`, step: ended, totalSteps: total, message: stateLine(status) });
+    options.onProgress?.({ label: `slurm ${record.name}`, step: ended, totalSteps: total, message: `job ${status.jobId}: ${stateLine(status)}` });
     if (finished(status)) return status;
     if (options.timeoutS !== undefined && Date.now() - start > options.timeoutS * 1000) return status;
     checkAborted(options.signal, `following Slurm job ${status.jobId}`);
