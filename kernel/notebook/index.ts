@@ -7,7 +7,7 @@ export { currentSignal, safePoint, throwIfAborted, runWithSignal } from './kerne
 export { showTracebacks } from './kernel/error-report';
 export { display, updateDisplay, isDisplayable, MIME_BUNDLE, MimeBundleValue } from './display/display';
 export type { Displayable } from './display/display';
-export type { MimeBundle } from './kernel/wire';
+export type { MimeBundle } from '../verbs/jupyter/wire';
 export { view, VolumeView } from './display/volume-view';
 export type { ViewOptions, LayerOptions, VolumeInput } from './display/volume-view';
 export { plot, PlotView, validatePlotSpec } from './display/plot-view';

@@ -9,7 +9,7 @@ import { ProgressDisplay, track, progressText, longWork } from '../../kernel/not
 import { runWithSignal, currentSignal, safePoint } from '../../kernel/notebook/kernel/abort';
 import { PLOT_MIME, PROGRESS_MIME, PlotSpec, ProgressPayload } from '../../kernel/notebook/display/payload-types';
 import { AbortedError, PayloadError } from '../../kernel/errors';
-import { MimeBundle } from '../../kernel/notebook/kernel/wire';
+import { MimeBundle } from '../../kernel/verbs/jupyter/wire';
 
 function pixel(c: Canvas, x: number, y: number): number[] {
   const i = (Math.round(y) * c.width + Math.round(x)) * 3;

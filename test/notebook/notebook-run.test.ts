@@ -3,16 +3,16 @@ import {
   parametersSource,
   parseParameters,
   defaultOutputPath
-} from '../../kernel/notebook/run/notebook-run';
+} from '../../kernel/verbs/jupyter/notebook-run';
 import {
   CellOutput,
   Notebook,
   OutputCollector,
   serializeNotebook,
   splitLines
-} from '../../kernel/notebook/run/notebook-format';
-import { JupyterMessage } from '../../kernel/notebook/kernel/wire';
-import { newHeader } from '../../kernel/notebook/kernel/wire-codec';
+} from '../../kernel/verbs/jupyter/notebook-format';
+import { JupyterMessage } from '../../kernel/verbs/jupyter/wire';
+import { newHeader } from '../../kernel/verbs/jupyter/wire-codec';
 import { UsageError } from '../../kernel/errors';
 
 function msg(type: string, content: Record<string, unknown>): JupyterMessage {

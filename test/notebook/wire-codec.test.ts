@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, MessageSigner, newHeader } from '../../kernel/notebook/kernel/wire-codec';
+import { decodeMessage, encodeMessage, MessageSigner, newHeader } from '../../kernel/verbs/jupyter/wire-codec';
 import { KernelProtocolError } from '../../kernel/errors';
 import { python } from './python-peer';
 

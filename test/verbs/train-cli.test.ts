@@ -12,7 +12,7 @@ import { runMagic } from '../../kernel/notebook/magic';
 import { setDisplaySink } from '../../kernel/notebook/display/display';
 import { PLOT_MIME, PlotPayload, PROGRESS_MIME, ProgressPayload, VOLUME_MIME, VolumePayload } from '../../kernel/notebook/display/payload-types';
 import { read } from '../../kernel/nifti';
-import type { MimeBundle } from '../../kernel/notebook/kernel/wire';
+import type { MimeBundle } from '../../kernel/verbs/jupyter/wire';
 
 function capture() {
   const out: string[] = [];

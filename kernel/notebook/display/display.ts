@@ -7,7 +7,7 @@
  * Outside a kernel there is no sink and `display` is a typed error, never a silent no-op.
  */
 import { PayloadError } from '../../errors';
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 
 /** Symbol.for, so a bundle made by another copy of this module is still recognised. */
 export const MIME_BUNDLE = Symbol.for('neurostorm-lab.mimeBundle');

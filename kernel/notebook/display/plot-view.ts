@@ -8,7 +8,7 @@ import { checkedPart, checkedPayload } from './payload-check';
 import { plotSpec } from './payload-rules';
 import { encodePng } from './png';
 import { rasterizePlot } from './raster/plot-raster';
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 
 const PLOT_HINT = 'kinds: roc, confusion, scatter, training, rank, distribution; rates, AUC and accuracy lie in [0, 1]';
 

@@ -13,7 +13,7 @@ import { PAYLOAD_VERSION, PROGRESS_MIME, ProgressPayload } from './payload-types
 import { encodePng } from './png';
 import { BLACK, Canvas, LIGHT_GREY, WHITE } from './raster/canvas';
 import { categorical } from './raster/colormap';
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 
 /** Updates closer together than this are merged (the frontend redraws at most ~5 times a second). */
 const MIN_UPDATE_MS = 200;

@@ -16,7 +16,7 @@ import { onBaseGrid } from './on-grid';
 import { MontageLayer, renderMontage, robustWindow } from './raster/volume-montage';
 import { displaySettings } from './settings';
 import { downsample, embedded, servedPath } from './volume-source';
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 
 export type VolumeInput = NiftiImage | string;
 

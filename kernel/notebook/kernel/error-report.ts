@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as util from 'util';
 import { AbortedError, NeuroStormError } from '../../errors';
 import { placeholderAt } from './cell-rewrite';
-import { ErrorContent } from './wire';
+import { ErrorContent } from '../../verbs/jupyter/wire';
 
 export type Failure =
   | { kind: 'diagnostic'; text: string; line?: number; column?: number; message?: string }

@@ -31,7 +31,7 @@ import {
   IsCompleteRequest,
   MimeBundle,
   StreamContent
-} from './wire';
+} from '../../verbs/jupyter/wire';
 
 export { errorContent };
 export type { Failure };

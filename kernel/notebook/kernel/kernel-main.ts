@@ -18,7 +18,7 @@ import { AssignedKeeper } from './keep-assigned';
 import { PARENT_PID_ENV, watchParent } from './parent-watchdog';
 import { NeuroStormServer } from './kernel-server';
 import { kernelMounts, mountIntoTypeScript, routePackageRequire, TsSys } from './package-mounts';
-import { DisplayContent } from './wire';
+import { DisplayContent } from '../../verbs/jupyter/wire';
 import { display as showBundle, updateDisplay } from '../display/display';
 
 /** The compiled public API this kernel serves to cells as "neurostorm-lab". */

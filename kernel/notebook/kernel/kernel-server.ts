@@ -14,7 +14,7 @@ import type * as zmq from 'zeromq';
 import { KernelProtocolError } from '../../errors';
 import { packageVersion } from '../../version';
 import { KernelHandler, OutputMessage } from './kernel-handler';
-import { decodeMessage, encodeMessage, MessageSigner, newHeader } from './wire-codec';
+import { decodeMessage, encodeMessage, MessageSigner, newHeader } from '../../verbs/jupyter/wire-codec';
 import {
   CompleteRequest,
   ExecuteReply,
@@ -24,7 +24,7 @@ import {
   JupyterMessage,
   PROTOCOL_VERSION,
   ShutdownRequest
-} from './wire';
+} from '../../verbs/jupyter/wire';
 
 type ServerHandler = ConstructorParameters<typeof ZmqServer>[0];
 

@@ -7,9 +7,9 @@
  * Jupyter-managed kernels do not set the variable; their manager owns their lifetime.
  */
 import { Worker } from 'worker_threads';
+import { PARENT_PID_ENV } from '../../verbs/jupyter/kernel-env';
 
-/** Environment variable holding the PID whose death ends the kernel. */
-export const PARENT_PID_ENV = 'NEUROSTORM_KERNEL_PARENT_PID';
+export { PARENT_PID_ENV };
 
 /** How often the worker checks that the parent lives. */
 export const WATCH_INTERVAL_MS = 500;

@@ -5,7 +5,7 @@
  * flushed after FLUSH_MS, when a chunk reaches MAX_CHUNK_CHARS, when the other stream writes (so
  * stdout/stderr keep their order), and explicitly before any other output and at the end of a cell.
  */
-import { StreamContent } from './wire';
+import { StreamContent } from '../../verbs/jupyter/wire';
 
 /** How long written text may wait before it is sent (ipykernel flushes every 0.2 s). */
 export const FLUSH_MS = 50;

@@ -10,7 +10,7 @@ import { findVerb, generalUsage, nameIn, offeredBy, parseBody, parseVerbArgs, un
 import { ProgressEvent } from '../../progress';
 import { currentSignal } from '../kernel/abort';
 import { ProgressDisplay } from '../display/progress';
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 import { presentInNotebook } from './present';
 import { liveTrainingCurve } from './train-views';
 import { splitMagicLine } from './split-line';

@@ -3,11 +3,11 @@
  * itself says how its numbers were made: the run folder, its run.json summary (task, mode, status,
  * seed), manifest.json (data hash, seeds, versions, provider, machine, metrics) and, once evaluated,
  * the metrics beside the baseline. `neurostorm run` lifts these records into the notebook's metadata
- * (kernel/notebook/run/provenance.ts); the runs panel in JupyterLab reads them from the outputs.
+ * (kernel/verbs/jupyter/provenance.ts); the runs panel in JupyterLab reads them from the outputs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { MimeBundle } from '../kernel/wire';
+import type { MimeBundle } from '../../verbs/jupyter/wire';
 
 /** Output-metadata key of a run record. */
 export const RUN_RECORD_KEY = 'neurostorm_run';

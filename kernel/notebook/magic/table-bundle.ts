@@ -2,7 +2,7 @@
  * A small table as a MIME bundle: HTML for JupyterLab, aligned text for terminals and saved
  * notebooks. Magic results (validator reports, metrics) are shown with it.
  */
-import { MimeBundle } from '../kernel/wire';
+import { MimeBundle } from '../../verbs/jupyter/wire';
 
 export type Cell = string | number | null;
 

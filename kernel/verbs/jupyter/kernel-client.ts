@@ -6,8 +6,8 @@
 import { randomUUID } from 'crypto';
 import * as zmq from 'zeromq';
 import { KernelProtocolError } from '../../errors';
-import { decodeMessage, encodeMessage, MessageSigner, newHeader } from '../kernel/wire-codec';
-import { ConnectionInfo, ExecuteRequest, JupyterMessage } from '../kernel/wire';
+import { decodeMessage, encodeMessage, MessageSigner, newHeader } from './wire-codec';
+import { ConnectionInfo, ExecuteRequest, JupyterMessage } from './wire';
 
 /** Resolves after `ms` without keeping the process alive for it. */
 function sleep(ms: number): Promise<void> {

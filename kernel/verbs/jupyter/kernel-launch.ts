@@ -10,9 +10,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../io/atomic';
-import { kernelEntry } from '../../verbs/jupyter/install';
-import { PARENT_PID_ENV } from '../kernel/parent-watchdog';
-import { ConnectionInfo } from '../kernel/wire';
+import { kernelEntry } from './install';
+import { PARENT_PID_ENV } from './kernel-env';
+import { ConnectionInfo } from './wire';
 
 /** A port the OS says is free now (the kernel binds it a moment later, as jupyter_client does). */
 function freePort(ip: string): Promise<number> {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { ConfigError } from '../../errors';
-import { ErrorContent, JupyterMessage, MimeData } from '../kernel/wire';
+import { ErrorContent, JupyterMessage, MimeData } from './wire';
 
 export type MultilineString = string | string[];
 

@@ -17,7 +17,7 @@ import {
   readNotebook,
   serializeNotebook
 } from './notebook-format';
-import { ErrorContent, JupyterMessage } from '../kernel/wire';
+import { ErrorContent, JupyterMessage } from './wire';
 import { CellTiming, cellTimer, recordProvenance } from './provenance';
 
 export type ParameterValue = string | number | boolean | null | unknown[] | Record<string, unknown>;

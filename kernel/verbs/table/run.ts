@@ -5,7 +5,7 @@
 import * as path from 'path';
 import { NotebookRunResult } from '../results';
 import { Verb } from '../verb';
-import { defaultOutputPath, parseParameters, runNotebook } from '../../notebook/run/notebook-run';
+import { defaultOutputPath, parseParameters, runNotebook } from '../jupyter/notebook-run';
 
 export const RUN_VERB: Verb<NotebookRunResult> = {
   name: 'run',

@@ -1,5 +1,5 @@
 /** Notebook files for the end-to-end test (nbformat 4.5). */
-import type { MimeBundle } from '../../../kernel/notebook/kernel/wire';
+import type { MimeBundle } from '../../../kernel/verbs/jupyter/wire';
 
 export interface CodeCell {
   source: string;

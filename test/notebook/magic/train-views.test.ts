@@ -1,7 +1,7 @@
 import { liveTrainingCurve, trainingCurve } from '../../../kernel/notebook/magic/train-views';
 import { setDisplaySink } from '../../../kernel/notebook/display/display';
 import { PLOT_MIME, PlotPayload } from '../../../kernel/notebook/display/payload-types';
-import type { MimeBundle } from '../../../kernel/notebook/kernel/wire';
+import type { MimeBundle } from '../../../kernel/verbs/jupyter/wire';
 
 describe('training curves in the notebook', () => {
   it('draws loss and validation series from metrics.jsonl rows, diverged values as gaps', () => {
