@@ -8,7 +8,7 @@ import { runCheckpoint } from '../../train/starting-model';
 import { embedOnSlurm } from '../../cluster';
 import { ClusterJobsResult, EmbeddingResult } from '../results';
 import { Verb } from '../verb';
-import { argvOfFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
+import { argvOfFlags, checkSlurmFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
 
 export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
   name: 'embed',
@@ -27,6 +27,7 @@ export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
     ...SLURM_FLAGS
   },
   takesBody: true,
+  check: ({ flags }) => checkSlurmFlags(flags),
   call: async ({ positionals, flags }, ctx) => {
     const [model, dataset] = positionals;
     if (flags.slurm === true) {

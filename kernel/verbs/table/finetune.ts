@@ -10,7 +10,7 @@ import { UsageError } from '../../errors';
 import { ClusterJobsResult, FinetuneRunResult } from '../results';
 import { Verb, VerbInput } from '../verb';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
-import { argvOfFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
+import { argvOfFlags, checkSlurmFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
 
 /** What a sweep may vary: the finetune flags that define one run. */
 const SWEEPABLE = ['seed', 'mode', 'folds', 'task', 'lr', 'epochs', 'batch', 'prompt-len', 'label-fraction'];
@@ -48,6 +48,7 @@ export const FINETUNE_VERB: Verb<FinetuneRunResult | ClusterJobsResult> = {
   },
   takesBody: true,
   check: ({ flags }: VerbInput) => {
+    checkSlurmFlags(flags);
     if (flags.sweep !== undefined && flags.slurm !== true) throw new UsageError('--sweep runs on Slurm: add --slurm');
     if (flags.sweep !== undefined) parseSweep(flags.sweep as string[], SWEEPABLE);
   },

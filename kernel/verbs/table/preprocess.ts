@@ -7,7 +7,7 @@ import { openBids, preprocess } from '../../data';
 import { parseShard, preprocessOnSlurm, shardOf } from '../../cluster';
 import { ClusterJobsResult, PreprocessResult } from '../results';
 import { Verb } from '../verb';
-import { clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
+import { checkSlurmFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
 
 export const PREPROCESS_VERB: Verb<PreprocessResult | ClusterJobsResult> = {
   name: 'preprocess',
@@ -26,6 +26,7 @@ export const PREPROCESS_VERB: Verb<PreprocessResult | ClusterJobsResult> = {
     ...SLURM_FLAGS
   },
   takesBody: true,
+  check: ({ flags }) => checkSlurmFlags(flags),
   call: async ({ positionals, flags }, ctx) => {
     if (flags.slurm === true) {
       const job = await preprocessOnSlurm(positionals[0], {

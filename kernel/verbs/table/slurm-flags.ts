@@ -3,6 +3,7 @@
  * `--wait`, and the sbatch options passed through. One schema, so every such verb takes them alike.
  */
 import { ClusterRunOptions } from '../../cluster';
+import { UsageError } from '../../errors';
 import { FlagSchema, FlagValue } from '../flags';
 
 export const SLURM_FLAGS: FlagSchema = {
@@ -36,6 +37,17 @@ export function clusterOptionsFromFlags(flags: Record<string, FlagValue>, env: N
       sbatchArgs: flags.sbatchArg as string[] | undefined
     }
   };
+}
+
+/** Refuses cluster options without --slurm (they would be silently ignored by a local run). */
+export function checkSlurmFlags(flags: Record<string, FlagValue>): void {
+  if (flags.slurm === true) return;
+  const given = Object.keys(SLURM_FLAGS).filter(name => name !== 'slurm' && flags[camel(name)] !== undefined);
+  if (given.length) throw new UsageError(`${given.map(n => `--${n}`).join(', ')} only apply to a Slurm job: add --slurm`);
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** kebab-case of a camelCase flag key. */
