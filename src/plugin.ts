@@ -7,6 +7,7 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { rendererSettings } from './index';
 import { connectSettings, RENDERERS_PLUGIN_ID } from './settings';
+import { runsPlugin } from './runs/plugin';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'neurostorm-lab:settings',
@@ -21,4 +22,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, runsPlugin];

@@ -49,7 +49,8 @@ export function runRecord(run: string): RunRecordMeta {
     seed: typeof info.seed === 'number' ? info.seed : null,
     manifest: readJson(path.join(dir, 'manifest.json')),
     evaluation: evaluation ? { metrics: (evaluation.metrics as Record<string, unknown>) ?? {}, baseline: evaluation.baseline ?? null } : null,
-    checkpoints: fs.existsSync(ckpt) ? fs.readdirSync(ckpt).filter(n => !n.includes('.tmp-') && !n.includes('.old-')).sort() : []
+    // Checkpoint folders only (best, last, fold-i), not files beside them or atomic-write leftovers.
+    checkpoints: fs.existsSync(ckpt) ? fs.readdirSync(ckpt, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.includes('.tmp-') && !e.name.includes('.old-')).map(e => e.name).sort() : []
   };
 }
 
