@@ -30,6 +30,8 @@ function expectMatch(name: FixtureName, what: string, ours: models.ModelTensor, 
   expect([what, err <= TOL]).toEqual([what, true]);
 }
 
+jest.setTimeout(600_000); // lavapipe compiles every shader on the CPU; CI runs test files in parallel
+
 describeWebgpu('model graphs on webgpu match the official fixtures', () => {
   afterAll(() => console.log(`webgpu parity max|ours-ref|/max|ref|: ${JSON.stringify(measured)}`));
 

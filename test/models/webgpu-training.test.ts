@@ -13,6 +13,8 @@ import { fixtureDir, relMaxError } from './fixture-data';
 
 const TOL = 1e-4;
 const STEPS = 3;
+/** lavapipe compiles every shader on the CPU, and CI runs test files in parallel on few cores. */
+const TIMEOUT_MS = 900_000;
 const measured: Record<string, Record<string, number>> = {};
 
 interface Run {
@@ -76,5 +78,5 @@ describeWebgpu('training steps on webgpu match the cpu provider (tiny configurat
     expect(bad).toEqual([]);
     expect(moved).toBeGreaterThan(10 * TOL);
     if (mode === 'tpt') expect([...cpu.after.keys()].every(n => /prompt|^cls:/.test(n))).toBe(true);
-  });
+  }, TIMEOUT_MS);
 });

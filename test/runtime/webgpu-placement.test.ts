@@ -29,6 +29,8 @@ function baked(model: models.NeuroStormModel, built: BuiltGraph): { graph: Built
   return { graph: built.graph, initializers };
 }
 
+jest.setTimeout(600_000); // lavapipe compiles every shader on the CPU; CI runs test files in parallel
+
 describeWebgpu('node placement on webgpu (tiny configuration)', () => {
   const reports: PlacementReport[] = [];
   let tiny: models.NeuroStormModel;
