@@ -14,6 +14,7 @@ import { tableBundle } from './table-bundle';
 import { trainingCurve } from './train-views';
 import { evaluationPlots } from './eval-views';
 import { withRunRecord } from './run-record';
+import { sweepPlot } from './sweep-views';
 
 export interface Presented {
   /** What the magic gives to the notebook; undefined when the verb produces nothing (help). */
@@ -149,6 +150,8 @@ export async function presentInNotebook(result: VerbResult, verbs: readonly Verb
       if (result.sweep) {
         const { head, cells } = sweepTable(result.sweep);
         display(tableBundle(`sweep: ${result.sweep.length} points`, head, cells));
+        const shown = sweepPlot(result.sweep);
+        if (shown) display(shown);
       }
       if (!result.jobs.length) print('no Slurm jobs for this notebook');
       return { value: result, label: `${result.jobs.length} Slurm job(s)${result.sweep ? `, sweep of ${result.sweep.length} points` : ''}` };
