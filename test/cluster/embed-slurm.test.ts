@@ -2,16 +2,17 @@
  * `neurostorm embed MODEL DATASET --out DIR --slurm --wait` on a real single-node Slurm: one task
  * per subject, shards merged into the files a local embed writes, with the same bytes.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synth } from '../../kernel/data';
 import * as models from '../../kernel/models';
 import { readJobRecord } from '../../kernel/cluster';
-import { startSlurm, SlurmCluster } from './slurm-harness';
+import { neurostormCli, requireBuiltCli, startSlurm, SlurmCluster } from './slurm-harness';
 
-const CLI = path.join(__dirname, '..', '..', 'lib', 'kernel', 'cli', 'main.js');
+/** The CLI against this file's cluster, bounded. */
+const neurostorm = (args: string[]) => neurostormCli(cluster.env, args, 200_000);
+
 jest.setTimeout(300_000);
 
 let cluster: SlurmCluster;
@@ -19,7 +20,7 @@ let work: string;
 let data: string;
 let model: string;
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build:kernel first`);
+  requireBuiltCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-slurm-embed-'));
   data = (await synth({ out: path.join(work, 'cohort'), subjects: 3, sessions: 1, frames: 20, seed: 9 })).root;
   model = path.join(work, 'model');
@@ -30,21 +31,6 @@ afterAll(async () => {
   await cluster?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
-
-function neurostorm(args: string[], timeoutMs = 200_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cluster.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', d => (out += d));
-    child.stderr.on('data', d => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 test('one task per subject, merged into the same files (same bytes) as a local embed', async () => {
   const caches = path.join(work, 'caches');

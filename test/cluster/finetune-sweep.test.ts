@@ -4,15 +4,16 @@
  * metric with its interval, the FC baseline beside); a sweep point equals the same finetune run
  * locally. Runs the compiled CLI of this checkout (npm run build:kernel).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { preprocess, synth } from '../../kernel/data';
 import { formatClusterJobs, ClusterJobsResult } from '../../kernel/verbs';
-import { startSlurm, SlurmCluster } from './slurm-harness';
+import { neurostormCli, requireBuiltCli, startSlurm, SlurmCluster } from './slurm-harness';
 
-const CLI = path.join(__dirname, '..', '..', 'lib', 'kernel', 'cli', 'main.js');
+/** The CLI against this file's cluster, bounded. */
+const neurostorm = (args: string[]) => neurostormCli(cluster.env, args, 300_000);
+
 jest.setTimeout(400_000);
 
 let cluster: SlurmCluster;
@@ -20,7 +21,7 @@ let work: string;
 let data: string;
 let caches: string;
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build:kernel first`);
+  requireBuiltCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-slurm-sweep-'));
   data = (await synth({ out: path.join(work, 'cohort'), subjects: 8, sessions: 1, frames: 20, seed: 3 })).root;
   caches = path.join(work, 'caches');
@@ -31,21 +32,6 @@ afterAll(async () => {
   await cluster?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
-
-function neurostorm(args: string[], timeoutMs = 300_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cluster.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', d => (out += d));
-    child.stderr.on('data', d => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 /** The finetune arguments every run here shares (one short epoch, 2-fold CV so all 8 subjects are tested). */
 const common = () => ['--data', data, '--task', 'sex', '--folds', '2', '--epochs', '1', '--batch', '2', '--cache-dir', caches];

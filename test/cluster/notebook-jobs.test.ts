@@ -12,9 +12,8 @@ import { runMagic } from '../../kernel/notebook/magic';
 import { setDisplaySink } from '../../kernel/notebook/display/display';
 import type { MimeBundle } from '../../kernel/verbs/jupyter/wire';
 import type { ClusterJobsResult } from '../../kernel/verbs';
-import { startSlurm, SlurmCluster } from './slurm-harness';
+import { requireBuiltCli, startSlurm, SlurmCluster } from './slurm-harness';
 
-const CLI = path.join(__dirname, '..', '..', 'lib', 'kernel', 'cli', 'main.js');
 jest.setTimeout(200_000);
 
 let cluster: SlurmCluster;
@@ -22,7 +21,7 @@ let work: string;
 let data: string;
 const savedConf = process.env.SLURM_CONF;
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build:kernel first`);
+  requireBuiltCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-slurm-nb-'));
   data = (await synth({ out: path.join(work, 'cohort'), subjects: 2, sessions: 1, frames: 20, seed: 5 })).root;
   cluster = await startSlurm();

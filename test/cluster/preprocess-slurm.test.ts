@@ -4,23 +4,24 @@
  * reported with its exit code and log tail, resubmission of only what failed, and scancel leaving
  * no half-written cache. Runs the compiled CLI of this checkout (npm run build:kernel).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synth } from '../../kernel/data';
 import { readCacheHeader } from '../../kernel/data/frame-cache';
 import { followJob, jobStatus, readJobRecord } from '../../kernel/cluster';
-import { startSlurm, SlurmCluster } from './slurm-harness';
+import { neurostormCli, requireBuiltCli, startSlurm, SlurmCluster } from './slurm-harness';
 
-const CLI = path.join(__dirname, '..', '..', 'lib', 'kernel', 'cli', 'main.js');
+/** The CLI against this file's cluster, bounded. */
+const neurostorm = (args: string[]) => neurostormCli(cluster.env, args, 150_000);
+
 jest.setTimeout(240_000);
 
 let cluster: SlurmCluster;
 let work: string;
 let cohort: string;
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build:kernel first`);
+  requireBuiltCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-slurm-pre-'));
   cohort = (await synth({ out: path.join(work, 'cohort'), subjects: 3, sessions: 1, frames: 20, seed: 7 })).root;
   cluster = await startSlurm();
@@ -29,22 +30,6 @@ afterAll(async () => {
   await cluster?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** Runs the compiled CLI against the local cluster, bounded. */
-function neurostorm(args: string[], timeoutMs = 150_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cluster.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', d => (out += d));
-    child.stderr.on('data', d => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', code => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 function caches(dir: string): Map<string, Buffer> {
   return new Map(

@@ -128,3 +128,26 @@ export async function startSlurm(cpus = 2): Promise<SlurmCluster> {
   }
   return { dir, env, stop };
 }
+
+/** The compiled CLI of this checkout, which the array tasks run too (npm run build:kernel). */
+export const CLI = path.join(__dirname, '..', '..', 'lib', 'kernel', 'cli', 'main.js');
+
+export function requireBuiltCli(): void {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build:kernel first`);
+}
+
+/** Runs `neurostorm ARGS` against the cluster in `env`, killed after `timeoutMs` so nothing hangs. */
+export function neurostormCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [CLI, ...args], { env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', d => (out += d));
+    child.stderr.on('data', d => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', code => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
