@@ -57,9 +57,9 @@ export interface SynthOptions extends LongWorkOptions {
   noise?: Partial<NoiseModel>;
   /** Alternating task blocks (labels in events.tsv) instead of rest. */
   task?: boolean;
-  /** Label atlas (default: AAL3 from ../shared/data/real). */
+  /** Label atlas (default: the embedded Schaefer 2018 atlas, kernel/data/assets). */
   atlas?: string;
-  /** Brain mask (default: the MNI 2 mm mask from ../shared/data/real). */
+  /** Brain mask (default: the embedded MNI 2 mm brain mask, kernel/data/assets). */
   mask?: string;
 }
 
