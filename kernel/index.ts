@@ -10,6 +10,7 @@ export * as data from './data';
 export * as runtime from './runtime';
 export * as models from './models';
 export * as train from './train';
+export * as cluster from './cluster';
 export { embed } from './eval/embed';
 export { evaluate, baseline, attribute, attributeSubject } from './eval';
 export { packageVersion as version } from './version';
