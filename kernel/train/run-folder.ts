@@ -34,16 +34,8 @@ export interface SplitRecord {
   folds: { train: string[]; validation: string[]; test: string[] }[];
 }
 
-export interface PredictionClip {
-  subject: string;
-  session: string | null;
-  bold: string;
-  start: number;
-  fold: number;
-  split: 'validation' | 'test';
-  target: number | null;
-  output: number[];
-}
+/** One clip of predictions.json: the contract's one definition is the reader's (kernel/eval). */
+export type { PredictionClip } from '../eval/run-folder';
 
 export class RunFolder {
   readonly dir: string;
