@@ -14,6 +14,11 @@ export interface ClusterRunOptions extends FollowOptions {
   wait: boolean;
 }
 
+export interface ArrayJobHooks {
+  /** Called with the task indices about to be (re)submitted, before sbatch (e.g. to set a failed run folder aside). */
+  beforeSubmit?: (tasks: number[]) => void;
+}
+
 export interface ArrayRun {
   record: JobRecord;
   status: JobStatus;
@@ -25,7 +30,8 @@ export async function runArrayJob(
   out: string,
   name: string,
   tasks: { argv: string[]; label: string }[],
-  options: ClusterRunOptions
+  options: ClusterRunOptions,
+  hooks: ArrayJobHooks = {}
 ): Promise<ArrayRun> {
   const previous = readJobRecord(out, name);
   // Same tasks (the same commands in the same order): keep what succeeded.
@@ -33,6 +39,7 @@ export async function runArrayJob(
   const todo = same ? unfinishedTasks(out, name, tasks.length) : tasks.map((_, i) => i);
   let record = previous as JobRecord;
   if (todo.length) {
+    hooks.beforeSubmit?.(todo);
     record = submitArrayJob(
       out,
       { name, tasks: tasks.map(t => t.argv), submit: todo, slurm: options.slurm },

@@ -4,6 +4,7 @@
  * run folder). Gathering evaluates every finished run (ns.evaluate: metrics with intervals and the
  * FC baseline on the same split) into one table, a row per point.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { evaluate, Evaluation } from '../eval';
 import { ArrayRun, ClusterRunOptions, runArrayJob } from './array';
@@ -35,7 +36,18 @@ export async function finetuneSweepOnSlurm(
 ): Promise<SweepJob> {
   const root = path.resolve(out);
   const tasks = points.map(point => ({ label: pointName(point), argv: argvFor(point, path.join(root, pointName(point))) }));
-  const job = await runArrayJob(root, 'finetune', tasks, options);
+  // A point that failed or was cancelled left a run folder the next finetune would refuse (not new,
+  // not empty): it is set aside under OUT/slurm/set-aside/ (kept for its logs), and the point reruns.
+  const setAside = (todo: number[]) => {
+    for (const i of todo) {
+      const run = path.join(root, pointName(points[i]));
+      if (!fs.existsSync(run)) continue;
+      const aside = path.join(root, 'slurm', 'set-aside', `${pointName(points[i])}-${Date.now()}`);
+      fs.mkdirSync(path.dirname(aside), { recursive: true });
+      fs.renameSync(run, aside);
+    }
+  };
+  const job = await runArrayJob(root, 'finetune', tasks, options, { beforeSubmit: setAside });
   if (!options.wait) return { ...job, rows: null };
   requireAllDone(job.status);
   return { ...job, rows: await gatherSweep(root, points, options.signal) };

@@ -1,8 +1,8 @@
 /**
  * The array job script: one `neurostorm` command per task, chosen by SLURM_ARRAY_TASK_ID. The
  * script records each task's exit code in status/ (write then rename, so a reader never sees half
- * a number); a task that Slurm kills (scancel, time limit) leaves no exit file, which is how the
- * follower tells "cancelled" from "failed". The script is plain bash a user can read and resubmit.
+ * a number); a task that Slurm signals (scancel, time limit) waits for its command to stop at a
+ * safe point and leaves no exit file, which is how the follower tells "cancelled" from "failed". The script is plain bash a user can read and resubmit.
  */
 import { writeFileAtomicSync } from '../io/atomic';
 import { JobFiles, cliEntry, ensureJobDirs } from './paths';
@@ -58,8 +58,16 @@ export function writeJobScript(files: JobFiles, spec: ArrayJobSpec): string {
     'esac',
     `status=${shellQuote(files.exit(0).replace(/-0\.exit$/, ''))}-"$task".exit`,
     'rm -f "$status"',
-    `${node} ${cli} "$@"`,
-    'code=$?',
+    // Slurm signals every process of the task on scancel or at its time limit; the command stops
+    // at its next safe point. The script waits for it (an orphaned command would go on writing
+    // after the task "ended") and then records no exit code: the task reads as cancelled.
+    'cancelled=""',
+    'trap \'cancelled=1\' TERM INT',
+    `${node} ${cli} "$@" &`,
+    'child=$!',
+    'wait "$child"; code=$?',
+    'while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done',
+    '[ -n "$cancelled" ] && exit "$code"',
     'printf \'%s\\n\' "$code" > "$status.tmp" && mv "$status.tmp" "$status"',
     'exit "$code"',
     ''

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { preprocess, synth } from '../../kernel/data';
 import { formatClusterJobs, ClusterJobsResult } from '../../kernel/verbs';
+import { followJob, readJobRecord } from '../../kernel/cluster';
 import { neurostormCli, requireBuiltCli, startSlurm, SlurmCluster } from './slurm-harness';
 
 /** The CLI against this file's cluster, bounded. */
@@ -36,10 +37,27 @@ afterAll(async () => {
 /** The finetune arguments every run here shares (one short epoch, 2-fold CV so all 8 subjects are tested). */
 const common = () => ['--data', data, '--task', 'sex', '--folds', '2', '--epochs', '1', '--batch', '2', '--cache-dir', caches];
 
-test('a 2 x 2 sweep runs as four array tasks and gathers into one table with the baseline beside', async () => {
+test('a 2 x 2 sweep runs as four array tasks and gathers into one table with the baseline beside; a cancelled sweep resumes', async () => {
   const out = path.join(work, 'sweep');
-  const r = await neurostorm(['finetune', ...common(), '--out', out, '--sweep', 'seed=1,2', '--sweep', 'mode=tpt,probe', '--slurm', '--wait', '--json']);
-  expect(r.code).toBe(0);
+  const sweepArgs = ['finetune', ...common(), '--out', out, '--sweep', 'seed=1,2', '--sweep', 'mode=tpt,probe', '--slurm'];
+  // First submitted and cancelled while a point trains: what it leaves is whole (run.json parses).
+  expect((await neurostorm(sweepArgs)).code).toBe(0);
+  const first = readJobRecord(out, 'finetune');
+  if (!first) throw new Error('no job record');
+  const deadline = Date.now() + 60_000;
+  while (!fs.existsSync(path.join(out, 'seed-1_mode-tpt', 'run.json')) && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
+  expect((await neurostorm(['jobs', out, '--cancel'])).code).toBeLessThanOrEqual(1);
+  const cancelled = await followJob(first, { env: cluster.env, timeoutS: 60, pollMs: 250 });
+  expect(cancelled.counts.cancelled).toBeGreaterThan(0);
+  const leftRuns = fs.readdirSync(out).filter(f => f.startsWith('seed-'));
+  for (const run of leftRuns) {
+    const file = path.join(out, run, 'run.json');
+    if (fs.existsSync(file)) expect(['running', 'interrupted', 'done']).toContain(JSON.parse(fs.readFileSync(file, 'utf8')).status);
+  }
+  // Run again with --wait: the unfinished points are resubmitted, their partial run folders set aside.
+  const r = await neurostorm([...sweepArgs, '--wait', '--json']);
+  // On failure the message carries each failed task's exit code and log tail.
+  if (r.code !== 0) throw new Error(`sweep exited ${r.code}: ${r.err.split('\n').slice(-40).join('\n')}`);
   const result = JSON.parse(r.out) as Omit<ClusterJobsResult, 'kind'>;
   expect(result.jobs).toHaveLength(1);
   expect(result.jobs[0].counts.done).toBe(4);
@@ -68,8 +86,15 @@ test('a 2 x 2 sweep runs as four array tasks and gathers into one table with the
   expect(text[header]).toMatch(/auroc\s+auroc \(fc-logistic\)/);
   expect(text.slice(header + 1)).toHaveLength(4);
   expect(text[header + 2]).toMatch(/^1\s+probe\s+\S+ \[\S+, \S+\]/);
+  const record = readJobRecord(out, 'finetune');
+  expect(record?.jobIds).toHaveLength(2);
+  const unfinished = cancelled.tasks.filter(t => t.state !== 'done').map(t => t.index);
+  expect(record?.submitted).toEqual(unfinished);
+  const setAside = fs.existsSync(path.join(out, 'slurm', 'set-aside')) ? fs.readdirSync(path.join(out, 'slurm', 'set-aside')) : [];
+  expect(setAside.length).toBe(leftRuns.filter(run => unfinished.some(i => cancelled.tasks[i].label === run)).length);
+  expect(setAside.length).toBeGreaterThan(0);
   const script = fs.readFileSync(path.join(out, 'slurm', 'finetune.sbatch'), 'utf8');
-  expect(script).toMatch(/^#SBATCH --array=0-3$/m);
+  expect(script).toMatch(/^# neurostorm finetune: 4 array tasks/m);
 
   // A sweep point is the same run as the same finetune made locally.
   const local = path.join(work, 'local');
