@@ -5,7 +5,7 @@
  * then from squeue; a task that left the queue without an exit file was cancelled or killed.
  */
 import * as fs from 'fs';
-import { PartialFailureError, UsageError } from '../errors';
+import { ConfigError, PartialFailureError, UsageError } from '../errors';
 import { writeFileAtomicSync } from '../io/atomic';
 import { LongWorkOptions, checkAborted } from '../progress';
 import { ArrayJobSpec, writeJobScript } from './job-script';
@@ -48,6 +48,9 @@ export interface JobStatus {
   tasks: TaskStatus[];
   counts: Record<TaskState, number>;
 }
+
+/** Consecutive failed squeue polls (each bounded by its own timeout) before following gives up. */
+const MAX_MISSED_POLLS = 5;
 
 /** How many lines of a failed task's log a report shows. */
 export const LOG_TAIL_LINES = 12;
@@ -150,8 +153,20 @@ export function stateLine(status: JobStatus): string {
 export async function followJob(record: JobRecord, options: FollowOptions): Promise<JobStatus> {
   const start = Date.now();
   const total = record.submitted.length;
+  let misses = 0;
   for (;;) {
-    const status = jobStatus(record, options.env);
+    let status: JobStatus;
+    try {
+      status = jobStatus(record, options.env);
+      misses = 0;
+    } catch (err) {
+      // A busy controller may miss one poll (squeue timing out); only a controller that stays
+      // silent for several polls in a row ends the follow.
+      if (!(err instanceof ConfigError) || ++misses >= MAX_MISSED_POLLS) throw err;
+      checkAborted(options.signal, `following Slurm job ${record.jobIds[record.jobIds.length - 1]}`);
+      await new Promise(resolve => setTimeout(resolve, options.pollMs ?? 1000));
+      continue;
+    }
     const ended = record.submitted.filter(i => ['done', 'failed', 'cancelled'].includes(status.tasks[i].state)).length;
     options.onProgress?.({ label: `slurm ${record.name}`, step: ended, totalSteps: total, message: `job ${status.jobId}: ${stateLine(status)}` });
     if (finished(status)) return status;

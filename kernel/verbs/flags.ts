@@ -32,6 +32,8 @@ export interface FlagSpec {
   path?: 'file' | 'dir';
   /** Placeholder in usage and help, e.g. DIR; defaults to N, VALUE or PATH by type. */
   metavar?: string;
+  /** Lists: the words after the value that match this are items too (`--sweep seed=1,2 mode=tpt,probe`). */
+  continues?: RegExp;
 }
 
 export type FlagSchema = Record<string, FlagSpec>;
@@ -158,6 +160,7 @@ export function parseFlags(argv: readonly string[], schema: FlagSchema, usage: s
       if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`, { hint: usage });
       value = argv[++i];
     }
+    if (spec.continues) while (i + 1 < argv.length && spec.continues.test(argv[i + 1])) value += `,${argv[++i]}`;
     const checked = checkFlagValue(name, spec, value, usage);
     const prev = flags[key];
     flags[key] = spec.type === 'list' ? [...(Array.isArray(prev) ? prev : []), ...(checked as string[])] : checked;

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { parseSweep, pointName, sbatchDirectives, sweepPoints, jobFiles } from '../../kernel/cluster';
 import { arraySpec, writeJobScript } from '../../kernel/cluster/job-script';
 import { runCli } from '../../kernel/cli/main';
+import { runMagic } from '../../kernel/notebook/magic';
 
 const ALLOWED = ['seed', 'mode', 'folds'];
 
@@ -69,4 +70,9 @@ test('cluster flags without --slurm, and --sweep without --slurm, are usage erro
   expect(err.join('\n')).toMatch(/--sweep runs on Slurm: add --slurm/);
   expect(await runCli(['finetune', '--data', '.', '--task', 'sex', '--out', 'x', '--sweep', 'colour=red', '--slurm'], io)).toBe(2);
   expect(err.join('\n')).toMatch(/--sweep cannot vary "colour"/);
+  // The issue's spelling: the axes after --sweep are its items, not stray positionals.
+  err.length = 0;
+  expect(await runCli(['finetune', '--data', '.', '--task', 'sex', '--out', 'x', '--sweep', 'seed=1,2', 'colour=red', '--slurm'], io)).toBe(2);
+  expect(err.join('\n')).toMatch(/--sweep cannot vary "colour"/);
+  await expect(runMagic('finetune --data . --task sex --out x --sweep seed=1,2 mode=tpt,probe colour=red --slurm')).rejects.toThrow(/--sweep cannot vary "colour"/);
 });

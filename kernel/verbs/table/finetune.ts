@@ -42,6 +42,7 @@ export const FINETUNE_VERB: Verb<FinetuneRunResult | ClusterJobsResult> = {
     sweep: {
       type: 'list',
       metavar: 'NAME=V1,V2',
+      continues: /^[a-z][\w-]*=/,
       description: `with --slurm: one run per combination, under --out (repeatable; varies ${SWEEPABLE.join(', ')})`
     },
     ...SLURM_FLAGS
