@@ -14,8 +14,8 @@ import { kernelEntry } from './install';
 import { PARENT_PID_ENV } from './kernel-env';
 import { ConnectionInfo } from './wire';
 
-/** A port the OS says is free now (the kernel binds it a moment later, as jupyter_client does). */
-function freePort(ip: string): Promise<number> {
+/** A port the OS says is free now (the caller binds it a moment later, as jupyter_client does). */
+export function freePort(ip = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -11,13 +11,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, UsageError } from '../../errors';
 import type { InstallLocation } from './paths';
 import { packageRoot } from '../../version';
 import { installJupyter, InstallTarget } from './install';
+import { freePort } from './kernel-launch';
 
 export type LabFrontend = 'jupyterlab' | 'bundled';
 
@@ -96,17 +96,6 @@ export const NO_JUPYTER_HINT =
   'install JupyterLab (`pip install jupyterlab`, or `conda install -c conda-forge jupyterlab`) and run `neurostorm lab` again; ' +
   'in a development checkout, Python jupyter_server + jupyterlab_server (`pip install jupyterlab_server`, Debian: python3-jupyterlab-server) ' +
   'serve the npm-assembled frontend instead (built by `npx jest test/browser/lab.test.ts`, or point NEUROSTORM_LAB_APP at one)';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess, log: () => string, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + 120_000;

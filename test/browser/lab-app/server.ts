@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
+import { freePort } from '../../../kernel/verbs/jupyter/kernel-launch';
 
 export interface LabServer {
   url: string;
@@ -22,17 +22,6 @@ export interface LabServerOptions {
   stateDir: string;
   /** Jupyter data folders (kernels/, labextensions/) to use, as `neurostorm install --prefix` wrote them. */
   jupyterPath: string[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
