@@ -5,15 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Sample } from '../../kernel/eval/run-folder';
 
-export interface FixtureSample {
-  subject: string;
-  session: string | null;
-  bold: string;
-  start: number;
-  frames: number;
-  target: number | null;
-}
+/** A samples.json row: the contract's type, as kernel/eval reads it. */
+export type FixtureSample = Sample;
 
 export interface FixtureClip extends Omit<FixtureSample, 'frames'> {
   fold: number;
