@@ -53,14 +53,14 @@ export function progressPng(p: ProgressPayload): Buffer {
   return encodePng(c.toImage());
 }
 
-export function progressBundle(p: ProgressPayload): MimeBundle {
+export function progressBundle(p: ProgressPayload, metadata: Record<string, unknown> = {}): MimeBundle {
   return {
     data: {
       [PROGRESS_MIME]: p,
       'image/png': progressPng(p).toString('base64'),
       'text/plain': progressText(p)
     },
-    metadata: {}
+    metadata
   };
 }
 
@@ -80,6 +80,8 @@ export class ProgressDisplay {
   private lastSent = 0;
   private shown = false;
   private state: ProgressPayload;
+  /** Output metadata sent with every update (a training run's record: the runs panel reads it live). */
+  private metadata: Record<string, unknown> = {};
 
   constructor(label: string, options: ProgressOptions = {}) {
     this.state = {
@@ -101,6 +103,11 @@ export class ProgressDisplay {
     return this.state;
   }
 
+  /** Replaces the output metadata; sent with the next update. */
+  setMetadata(metadata: Record<string, unknown>): void {
+    this.metadata = metadata;
+  }
+
   private send(force: boolean): void {
     const now = Date.now();
     if (!force && now - this.lastSent < MIN_UPDATE_MS) return;
@@ -113,8 +120,9 @@ export class ProgressDisplay {
         : null;
     this.state = { ...this.state, elapsedSeconds: elapsed, etaSeconds: eta };
     if (!hasDisplaySink()) return;
-    if (this.shown) updateDisplay(progressBundle(this.state), this.displayId);
-    else display(progressBundle(this.state), this.displayId);
+    const bundle = progressBundle(this.state, this.metadata);
+    if (this.shown) updateDisplay(bundle, this.displayId);
+    else display(bundle, this.displayId);
     this.shown = true;
   }
 

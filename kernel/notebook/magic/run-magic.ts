@@ -5,6 +5,8 @@
  * by its progress events, presents the result (present.ts) and resolves to the value it produces:
  * `--as NAME` binds it, and a magic that ends a cell makes it the cell's value.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { UsageError } from '../../errors';
 import { findVerb, generalUsage, nameIn, offeredBy, parseBody, parseVerbArgs, unknownVerb, usageLine, Verb, VERBS } from '../../verbs';
 import { ProgressEvent } from '../../progress';
@@ -13,6 +15,7 @@ import { ProgressDisplay } from '../display/progress';
 import { MimeBundle } from '../../verbs/jupyter/wire';
 import { presentInNotebook } from './present';
 import { liveTrainingCurve } from './train-views';
+import { runRecord, RUN_RECORD_KEY } from './run-record';
 import { splitMagicLine } from './split-line';
 import { MAGIC_STYLE } from './style';
 
@@ -40,15 +43,24 @@ interface TrainFields {
 /**
  * A progress display that appears with the first progress event (quick verbs show none), with
  * loss, learning rate, validation metric and clips/s when the work is training, and a training
- * curve growing beside it.
+ * curve growing beside it. When the work writes a run folder (`out` holds run.json once training
+ * starts) the display carries the run's record in its output metadata, refreshed at each epoch end
+ * and at the finish: the runs panel (src/runs) shows the run live from these display updates.
  */
-function lazyProgress(label: string): { onProgress: (e: ProgressEvent) => void; finish: ProgressDisplay['finish'] } {
+function lazyProgress(label: string, out: string | null): { onProgress: (e: ProgressEvent) => void; finish: ProgressDisplay['finish'] } {
   let shown: ProgressDisplay | null = null;
+  let recorded = false;
   const curve = liveTrainingCurve(`${label}: training curve`);
+  const record = (display: ProgressDisplay, force: boolean) => {
+    if (out === null || (!force && recorded) || !fs.existsSync(path.join(out, 'run.json'))) return;
+    display.setMetadata({ [RUN_RECORD_KEY]: runRecord(out) });
+    recorded = true;
+  };
   return {
     onProgress: event => {
       const e = event as ProgressEvent & TrainFields;
       shown ??= new ProgressDisplay(label, { totalSteps: e.totalSteps });
+      record(shown, e.metric !== undefined);
       const metrics: Record<string, number> = {};
       if (e.loss !== undefined) metrics.loss = e.loss;
       if (e.lr !== undefined) metrics.lr = e.lr;
@@ -63,8 +75,17 @@ function lazyProgress(label: string): { onProgress: (e: ProgressEvent) => void; 
       });
       curve(e);
     },
-    finish: (state, message) => shown?.finish(state, message)
+    finish: (state, message) => {
+      if (shown) record(shown, true);
+      shown?.finish(state, message);
+    }
   };
+}
+
+/** The folder a verb writes (`--out`), where a training verb's run.json appears; null for others. */
+function runFolderOf(input: object): string | null {
+  const out = (input as { out?: unknown }).out;
+  return typeof out === 'string' ? path.resolve(out) : null;
 }
 
 /** The magic-side verb of `name`, or a UsageError listing the verbs. */
@@ -96,7 +117,7 @@ export async function runMagic(line: string, body?: string, verbs: readonly Verb
   if (bindAs !== undefined && verb.producesNothing)
     throw new UsageError(`${name} produces no value to bind with --as`, { hint: usage });
   const signal = currentSignal();
-  const progress = lazyProgress(nameIn(verb, 'magic'));
+  const progress = lazyProgress(nameIn(verb, 'magic'), runFolderOf(input));
   let presented;
   try {
     const result = await verb.call(input, { env: process.env, signal, onProgress: progress.onProgress });

@@ -23,6 +23,35 @@ export interface RunRecordMeta {
   manifest: Record<string, unknown> | null;
   evaluation: { metrics: Record<string, unknown>; baseline: unknown } | null;
   checkpoints: string[];
+  /** run.json without format and status: what the runs panel compares between two runs. */
+  config: Record<string, unknown> | null;
+  /**
+   * Curves for the runs panel, so a shared notebook draws them without the run folder: the
+   * metrics.jsonl rows (one per epoch) and the training loss per step from events.jsonl, thinned
+   * to at most MAX_STEP_POINTS (a long run's record stays a few kB).
+   */
+  curves: { epochs: Record<string, unknown>[]; steps: { step: number; epoch: number; loss: number | null }[] };
+}
+
+/** Step points kept in a record's curve; longer runs keep every k-th step and the last. */
+const MAX_STEP_POINTS = 400;
+
+function readJsonl(file: string): Record<string, unknown>[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as Record<string, unknown>);
+  } catch {
+    return [];
+  }
+}
+
+/** Per-step losses of events.jsonl (epoch-end events carry the epoch mean and a metric: left out). */
+function stepLosses(events: readonly Record<string, unknown>[]): RunRecordMeta['curves']['steps'] {
+  const steps = events
+    .filter(e => typeof e.step === 'number' && (typeof e.loss === 'number' || e.loss === null) && e.metric === undefined)
+    .map(e => ({ step: e.step as number, epoch: typeof e.epoch === 'number' ? e.epoch : 0, loss: e.loss as number | null }));
+  if (steps.length <= MAX_STEP_POINTS) return steps;
+  const every = Math.ceil(steps.length / MAX_STEP_POINTS);
+  return steps.filter((_, i) => i % every === 0 || i === steps.length - 1);
 }
 
 function readJson(file: string): Record<string, unknown> | null {
@@ -50,7 +79,9 @@ export function runRecord(run: string): RunRecordMeta {
     manifest: readJson(path.join(dir, 'manifest.json')),
     evaluation: evaluation ? { metrics: (evaluation.metrics as Record<string, unknown>) ?? {}, baseline: evaluation.baseline ?? null } : null,
     // Checkpoint folders only (best, last, fold-i), not files beside them or atomic-write leftovers.
-    checkpoints: fs.existsSync(ckpt) ? fs.readdirSync(ckpt, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.includes('.tmp-') && !e.name.includes('.old-')).map(e => e.name).sort() : []
+    checkpoints: fs.existsSync(ckpt) ? fs.readdirSync(ckpt, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.includes('.tmp-') && !e.name.includes('.old-')).map(e => e.name).sort() : [],
+    config: Object.keys(info).length ? Object.fromEntries(Object.entries(info).filter(([k]) => k !== 'format' && k !== 'status')) : null,
+    curves: { epochs: readJsonl(path.join(dir, 'metrics.jsonl')), steps: stepLosses(readJsonl(path.join(dir, 'events.jsonl'))) }
   };
 }
 
