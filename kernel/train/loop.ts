@@ -58,6 +58,10 @@ export interface LoopSpec {
   patience: number | null;
   /** The step's second input: targets (finetune) or the MAE mask (pretrain). */
   feed: (samples: readonly Sample[], step: number) => HostTensor;
+  /** Other per-step inputs (pretrain: STRD noise), drawn from forks by step like `feed`. */
+  extraFeeds?: (samples: readonly Sample[], step: number) => Record<string, HostTensor>;
+  /** Transforms the training batch before the step (pretrain: augmentation); never applied at validation. */
+  augment?: (x: HostTensor, samples: readonly Sample[], step: number) => HostTensor;
   validate: (model: NeuroStormModel) => Promise<Validation>;
   /** Extra fields stored with checkpoints (e.g. the regression scaler). */
   extra?: Record<string, unknown>;
@@ -113,7 +117,9 @@ export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopSta
         spec.centre
       );
       const lr = spec.schedule(state.step);
-      const result = await trainer.step({ data: batch.data, shape: batch.shape }, spec.feed(clips, state.step), lr);
+      let x: HostTensor = { data: batch.data, shape: batch.shape };
+      if (spec.augment) x = spec.augment(x, clips, state.step);
+      const result = await trainer.step(x, spec.feed(clips, state.step), lr, spec.extraFeeds?.(clips, state.step));
       state.step++;
       state.batch++;
       state.lossSum += result.loss;

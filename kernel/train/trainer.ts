@@ -14,6 +14,7 @@ import type { DType } from '../graph/dtype';
 import { bceWithLogits, crossEntropy, mseLoss } from '../graph/api/losses';
 import { adamw, Optimizer } from '../graph/optimizers';
 import { buildTrainingStep, TrainingStep } from '../graph/training';
+import type { RecomputeOptions } from '../graph/recompute';
 import type { Tensor } from '../graph/tensor';
 import { ParameterStore } from '../runtime/param-store';
 import { Trainer, StepResult } from '../runtime/trainer';
@@ -21,6 +22,7 @@ import type { HostTensor } from '../runtime/host-tensor';
 import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from '../models/graph/build';
 import type { NeuroStormModel } from '../models/model';
 import { isPromptKey } from '../models/weights/weight-set';
+import type { StrdSpec } from '../models/graph/strd';
 
 export type TrainMode = 'tpt' | 'full' | 'probe';
 
@@ -36,6 +38,10 @@ export interface TrainerOptions {
   dtype?: DType;
   /** Scan cache blocking for the training graph (default TRAIN_SCAN_GROUP_ELEMENTS: few, large groups). */
   scanGroupElements?: number;
+  /** MAE only: STRD in every encoder block (spec §2.8); each step then feeds the `strd.<block>` noise inputs. */
+  strd?: StrdSpec;
+  /** Activation recomputation in the step graph (kernel/graph/recompute.ts); default on. */
+  recompute?: boolean | RecomputeOptions;
 }
 
 /**
@@ -63,7 +69,7 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
   let loss: Tensor;
   if (options.task === 'mae') {
     if (!model.weights.mae) throw new UsageError('no MAE weights are loaded');
-    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS });
+    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd });
     loss = built.outputs.loss;
   } else {
     const headCfg = cfg.heads.find(h => h.kind === options.task);
@@ -75,7 +81,12 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
     else if ((headCfg.numClasses ?? 2) === 2) loss = bceWithLogits(logits, g.input('target', [options.batch, 1], dtype));
     else loss = crossEntropy(logits, g.input('target', [options.batch], 'int64'));
   }
-  const step = buildTrainingStep({ loss, optimizer: options.optimizer ?? adamw({ weightDecay: 0.01 }), clipGradNorm: options.clipGradNorm });
+  const step = buildTrainingStep({
+    loss,
+    optimizer: options.optimizer ?? adamw({ weightDecay: 0.01 }),
+    clipGradNorm: options.clipGradNorm,
+    recompute: options.recompute ?? true
+  });
   return { step, built };
 }
 
@@ -101,9 +112,9 @@ export class ModelTrainer {
     return new ModelTrainer(model, trainer, options.task);
   }
 
-  /** One step: `x` [B, c, X, Y, Z, T]; `target` (cls/reg) or `mask` (mae) as the second input. */
-  async step(x: HostTensor, second: HostTensor, lr: number): Promise<StepResult> {
-    const feeds: Record<string, HostTensor> = { x, [this.task === 'mae' ? 'mask' : 'target']: second };
+  /** One step: `x` [B, c, X, Y, Z, T]; `target` (cls/reg) or `mask` (mae) as the second input; `extra`: other inputs (STRD noise). */
+  async step(x: HostTensor, second: HostTensor, lr: number, extra: Record<string, HostTensor> = {}): Promise<StepResult> {
+    const feeds: Record<string, HostTensor> = { ...extra, x, [this.task === 'mae' ? 'mask' : 'target']: second };
     return this.trainer.step(feeds, lr);
   }
 
