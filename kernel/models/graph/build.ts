@@ -18,6 +18,7 @@ import { ParamScope } from './params';
 import { Taps } from './taps';
 import { toChannelsFirst } from './window';
 import { attentionMixer } from './attention';
+import type { StrdSpec } from './strd';
 
 export interface BuildOptions {
   batch: number;
@@ -37,6 +38,8 @@ export interface BuildOptions {
   scanGroupElements?: number;
   /** For training steps: leave `loss` undeclared as an output (the step declares it). */
   lossAsOutput?: boolean;
+  /** MAE training steps: STRD on every encoder block (spec §2.8), with a `strd.<block>` noise input each. */
+  strd?: StrdSpec;
 }
 
 export interface BuiltGraph {
@@ -99,7 +102,7 @@ export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): Bui
   const mask = g.input('mask', [options.batch, units], dtype);
   const taps = new Taps(g, new Set(options.taps ?? []), 'mae_inter.');
   const mixer = mixerFor(cfg, p, options.scanGroupElements ?? SCAN_GROUP_ELEMENTS);
-  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps);
+  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd);
   return {
     graph: g,
     params: p,

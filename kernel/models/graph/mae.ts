@@ -1,7 +1,8 @@
 /**
  * NeuroSTORMMAE (spec §3) as an engine graph: patch embedding → masking with a given mask (tokens
  * replaced, not dropped) → encoder → decoder (PatchExpanding, layers_up, norm_up, decoder_pred) →
- * masked reconstruction loss against the raw input.
+ * masked reconstruction loss against the raw input. With `strd` (training steps only), every encoder
+ * block's Mamba output goes through STRD (./strd.ts, spec §2.8); the decoder never does.
  */
 import type { Tensor } from '../../graph/tensor';
 import { add, div, mul, sub } from '../../graph/api/math';
@@ -14,6 +15,7 @@ import { encoder, patchEmbed, stageBlocks } from './backbone';
 import type { Mixer } from './blocks';
 import type { ParamScope } from './params';
 import type { Taps } from './taps';
+import { StrdSpec, withStrd } from './strd';
 import { partition, toChannelsFirst, unpartition } from './window';
 
 /** PatchExpanding: Linear(dim → 4·dim), split (p1, p2, p3, c′) with c′ = dim/2 fastest, LayerNorm(dim/2). */
@@ -52,10 +54,10 @@ export interface MaeOutputs {
 }
 
 /** The MAE forward with a given mask [B, units] (1 = masked), returning pred, loss and per-unit loss. */
-export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps): MaeOutputs {
+export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps, strd?: StrdSpec): MaeOutputs {
   const tokens = applyMask(p, cfg, patchEmbed(p, cfg, x), mask);
   taps?.record('masked_tokens', toChannelsFirst(tokens));
-  const latent = encoder(p, mixer, sizes, tokens, { prompts: false });
+  const latent = encoder(p, strd ? withStrd(mixer, strd) : mixer, sizes, tokens, { prompts: false });
   taps?.record('latent', toChannelsFirst(latent));
   let h = patchExpanding(p, 'first_patch_expanding', latent);
   taps?.record('first_patch_expanding', h);
