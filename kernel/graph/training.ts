@@ -8,6 +8,7 @@ import { gradients } from './autodiff';
 import { isFloat } from './dtype';
 import type { Graph } from './graph';
 import { clipGradNorm, Optimizer } from './optimizers';
+import { applyRecompute, cutsNeedingGradient, planRecompute, RecomputeOptions } from './recompute';
 import type { Tensor } from './tensor';
 
 /** Graph names used by training steps (inputs, outputs, store keys). */
@@ -32,6 +33,11 @@ export interface TrainingStepOptions {
   clipGradNorm?: number;
   /** Extra tensors to return each step (e.g. logits), by output name. */
   outputs?: Readonly<Record<string, Tensor>>;
+  /**
+   * Activation recomputation (recompute.ts): the backward recomputes forward segments from kept cut
+   * tensors instead of keeping every activation. Off by default; `true` uses the default segment size.
+   */
+  recompute?: boolean | RecomputeOptions;
 }
 
 export interface TrainedParam {
@@ -52,6 +58,8 @@ export interface TrainingStep {
   /** User outputs returned each step (besides loss and grad_norm). */
   extraOutputs: string[];
   clipGradNorm: number | null;
+  /** Recomputed segments and the nodes the recomputation added (0 and 0 when off). */
+  recompute: { segments: number; nodes: number };
 }
 
 function resolveParams(graph: Graph, params: readonly (Tensor | string)[] | undefined): Tensor[] {
@@ -76,7 +84,17 @@ export function buildTrainingStep(options: TrainingStepOptions): TrainingStep {
   const graph = loss.graph;
   if (loss.size !== 1) throw new ShapeError(`training step: loss ${loss} must have one element`);
   const candidates = resolveParams(graph, options.params);
-  const grads = gradients(loss, candidates, { unreachable: 'null' });
+  const plan = options.recompute ? planRecompute(graph, loss, options.recompute === true ? {} : options.recompute) : null;
+  // The gradients arriving at the cuts tie each recomputed segment to the backward (recompute.ts).
+  const cuts = plan ? cutsNeedingGradient(graph, plan, candidates) : [];
+  const all = gradients(loss, [...candidates, ...cuts], { unreachable: 'null' });
+  const grads = all.slice(0, candidates.length);
+  const cutGrads = new Map(cuts.map((t, i) => [t, all[candidates.length + i]]));
+  const recompute = { segments: 0, nodes: 0 };
+  if (plan) {
+    recompute.segments = plan.segments.filter(s => cutGrads.get(s.output)).length;
+    recompute.nodes = applyRecompute(graph, plan, t => cutGrads.get(t) ?? null);
+  }
   // Parameters the loss does not reach get no update (PyTorch skips params whose .grad is None).
   const reached = candidates.filter((_, i) => grads[i] !== null);
   let reachedGrads = grads.filter((g): g is Tensor => g !== null);
@@ -113,6 +131,7 @@ export function buildTrainingStep(options: TrainingStepOptions): TrainingStep {
     trained,
     fixed: graph.params.map(p => p.tensor).filter(t => !trainedSet.has(t)),
     extraOutputs,
-    clipGradNorm: options.clipGradNorm ?? null
+    clipGradNorm: options.clipGradNorm ?? null,
+    recompute
   };
 }
