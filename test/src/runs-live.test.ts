@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { progressBundle } from '../../kernel/notebook/display/progress';
-import { PAYLOAD_VERSION, PROGRESS_MIME, type ProgressPayload } from '../../kernel/notebook/display/payload-types';
+import { PAYLOAD_VERSION, type ProgressPayload } from '../../kernel/notebook/display/payload-types';
 import { runRecord, RUN_RECORD_KEY } from '../../kernel/notebook/magic/run-record';
 import { configRows, metricCompareRows } from '../../src/runs/compare-model';
 import { curveSeries, curvesPayload } from '../../src/runs/curve-series';
