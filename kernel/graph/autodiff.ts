@@ -3,13 +3,16 @@
  * creation order (a reverse topological order), sums fan-out contributions, calls each op's rule
  * from the registry and then — the only place broadcasting is handled — sums every input gradient
  * back to its input's shape (sumToShape). Gradients are new nodes in the same graph, built from
- * standard ONNX ops, so forward + backward + update run as one session.
+ * standard ONNX ops, so forward + backward + update run as one session. A node that ends a
+ * custom-gradient region (custom-gradient.ts) is one step: the region's backward maps its output
+ * gradient to the region's inputs and the nodes inside the region are never visited.
  */
 import { DTypeError, GradientNotImplementedError, ShapeError } from '../errors';
 import { add, cast } from './api/math';
 import { sum } from './api/reduce';
 import { expand, reshape } from './api/shape';
 import { zeros } from './backward';
+import { customGradientOf } from './custom-gradient';
 import { isFloat } from './dtype';
 import { getOp } from './ops/registry';
 import { broadcastShapes, formatShape, sameShape } from './shapes';
@@ -89,9 +92,34 @@ export function gradients(y: Tensor, wrt: readonly Tensor[], options: GradientOp
     return acc;
   };
 
+  /** Adds rule results (one per input) to the inputs' contributions, reduced to their shapes. */
+  const contribute = (node: Node, inputs: readonly Tensor[], needs: readonly boolean[], results: readonly (Tensor | null)[], via: string) => {
+    inputs.forEach((input, i) => {
+      const g = results[i];
+      if (!needs[i] || !g) return;
+      let r = sumToShape(g, input.shape, `gradient of ${input.name} through ${via} (node ${node.name})`);
+      if (r.dtype !== input.dtype) r = cast(r, input.dtype);
+      const list = contributions.get(input) ?? [];
+      list.push(r);
+      contributions.set(input, list);
+    });
+  };
+
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k];
     if (!node.outputs.some(o => contributions.has(o))) continue;
+    const region = customGradientOf(node);
+    if (region) {
+      const needs = region.inputs.map(t => req.has(t));
+      if (!needs.some(Boolean)) continue;
+      const output = node.outputs[0];
+      const results = region.backward({ inputs: region.inputs, output, gy: accumulated(output) ?? zeros(output), needs });
+      if (results.length !== region.inputs.length) {
+        throw new GradientNotImplementedError(`custom gradient "${region.name}" (node ${node.name}): its backward returned ${results.length} entries for ${region.inputs.length} inputs`);
+      }
+      contribute(node, region.inputs, needs, results, `custom gradient "${region.name}"`);
+      continue;
+    }
     const needs = node.inputs.map(t => req.has(t));
     if (!needs.some(Boolean)) continue;
     const def = getOp(node.op);
@@ -109,15 +137,7 @@ export function gradients(y: Tensor, wrt: readonly Tensor[], options: GradientOp
     if (results.length !== node.inputs.length) {
       throw new GradientNotImplementedError(`${describeNode(node)}: its gradient rule returned ${results.length} entries for ${node.inputs.length} inputs`);
     }
-    node.inputs.forEach((input, i) => {
-      const g = results[i];
-      if (!needs[i] || !g) return;
-      let r = sumToShape(g, input.shape, `gradient of ${input.name} through ${node.op} (node ${node.name})`);
-      if (r.dtype !== input.dtype) r = cast(r, input.dtype);
-      const list = contributions.get(input) ?? [];
-      list.push(r);
-      contributions.set(input, list);
-    });
+    contribute(node, node.inputs, needs, results, node.op);
   }
 
   return wrt.map(t => {

@@ -14,11 +14,20 @@
  * e^−18 ≈ 1.5·10⁻⁸ (below half a float32 ulp of 1) into e^−18: the state entering that step is then
  * weighted by at most 1.5·10⁻⁸ instead of less, a change under float32 rounding of the result. The
  * chunk-level decays are floored the same way. So the scan is exact to float32 precision for any δ.
+ *
+ * Backward (training): the scan is a custom-gradient region (kernel/graph/custom-gradient.ts). With
+ * g_t = ∂L/∂h_t, the adjoint λ_t = g_t + a_{t+1}·λ_{t+1} is the same recurrence in reverse time,
+ * and ∂L/∂x_t = λ_t, ∂L/∂log a_t = λ_t·a_t·h_{t−1}. recurrenceBackward solves it with the forward's
+ * chunking (reverse CumSum within chunks, the chunk level recursively), from logA, the output h and
+ * g only: it keeps no chunk intermediates of the forward alive, and it is the exact gradient of the
+ * floored chunked function above (the chunk-level floor's Max passes no gradient where it is active),
+ * so it equals what generic autodiff of the chunk nodes gives, to rounding.
  */
 import type { Tensor } from '../graph/tensor';
-import { add, div, exp, maximum, mul } from '../graph/api/math';
+import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
 import { cumsum, sum } from '../graph/api/reduce';
 import { concat, pad, reshape, sliceAxis } from '../graph/api/shape';
+import { withCustomGradient } from '../graph/custom-gradient';
 
 /** Smallest per-step log-decay kept (see the overflow note above). */
 export const LOG_DECAY_FLOOR = -18;
@@ -30,13 +39,109 @@ export interface ScanOptions {
   chunk?: number;
   /** Split the windows into this many independent groups (cache blocking; default 1). */
   groups?: number;
+  /** Backward: 'recurrence' (default; the reverse-time chunked scan) or 'autodiff' (generic autodiff
+   * through every chunk node; kept to measure and test the recurrence against). */
+  backward?: ScanBackward;
+}
+
+export type ScanBackward = 'recurrence' | 'autodiff';
+
+/** The backward used when ScanOptions/linearRecurrence name none (see withScanBackward). */
+let defaultBackward: ScanBackward = 'recurrence';
+
+/**
+ * Runs `build` with `mode` as the default scan backward, so a whole model's graph (whose blocks do not
+ * pass a backward) can be built with generic autodiff to measure or test the recurrence against it.
+ * Graph building is synchronous, so the default holds exactly for the graph `build` constructs.
+ */
+export function withScanBackward<T>(mode: ScanBackward, build: () => T): T {
+  const saved = defaultBackward;
+  defaultBackward = mode;
+  try {
+    return build();
+  } finally {
+    defaultBackward = saved;
+  }
 }
 
 /**
  * h over [M, L, E, N] for h_t = exp(logA_t)·h_{t−1} + x_t, h_{−1} = 0. `logA` is already floored
- * (every element ≥ LOG_DECAY_FLOOR) and broadcastable to x.
+ * (every element ≥ LOG_DECAY_FLOOR) and broadcastable to x ([M, L] leading, trailing axes may be 1).
  */
-export function linearRecurrence(logA: Tensor, x: Tensor, chunk = DEFAULT_CHUNK): Tensor {
+export function linearRecurrence(logA: Tensor, x: Tensor, chunk = DEFAULT_CHUNK, backward: ScanBackward = defaultBackward): Tensor {
+  if (x.shape[1] === 1 || backward === 'autodiff') return chunkedRecurrence(logA, x, chunk);
+  const ends: Tensor[] = [];
+  return withCustomGradient('linearRecurrence', [logA, x], () => chunkedRecurrence(logA, x, chunk, ends), ({ inputs: [la], output, gy }) =>
+    recurrenceBackward(la, output, gy, ends, chunk)
+  );
+}
+
+/** Shifts along axis 1 by one step (zero first): h_{t−1} for every t. */
+function previous(h: Tensor): Tensor {
+  const L = h.shape[1];
+  return pad(sliceAxis(h, 1, 0, L - 1), [[0, 0], [1, 0], ...h.shape.slice(2).map(() => [0, 0] as [number, number])]);
+}
+
+/**
+ * [∂L/∂logA, ∂L/∂x] of h = chunkedRecurrence(logA, x, chunk, ends) from logA, h, the chunk-level
+ * outputs `ends` (one per level, outermost first: where the chunk floor is active they differ from
+ * h at chunk ends, so the backward takes the forward's) and g = ∂L/∂h (all [M, L, ...]; logA may
+ * broadcast). Mirrors the forward level by level:
+ * - within a chunk, with S the cumulative log-decay and w_t = Σ_{s≥t} g_s·exp(S_s) (a reverse
+ *   CumSum), the adjoint is λ_t = (w_t + v·exp(S_{K−1}))/exp(S_t), where v is the gradient that
+ *   reaches the chunk's end state through the chunk level;
+ * - the chunk level is the same problem one level up: decays D = max(S_{K−1}, floor), outputs the
+ *   chunk end states ends[0], gradients w_0 of the next chunk (what reaches its entering state);
+ * - ∂L/∂log a_t = λ_t·a_t·h_{t−1} + [S_{K−1} ≥ floor]·∂L/∂D − v·exp(S_{K−1})·h_in, the last two per
+ *   chunk: they cancel exactly when the floor is inactive, and otherwise give the floored function's
+ *   gradient (the Max passes none to S; h_in's weight exp(S_{K−1}) in v is not the floored one).
+ */
+export function recurrenceBackward(logA: Tensor, h: Tensor, g: Tensor, ends: readonly Tensor[], chunk = DEFAULT_CHUNK): [Tensor | null, Tensor] {
+  const [M, L, E, N] = h.shape;
+  if (L === 1) return [null, g]; // h_{−1} = 0: the decay does not matter
+  if (L <= chunk) {
+    const eS = exp(cumsum(logA, 1));
+    const lambda = div(cumsum(mul(g, eS), 1, { reverse: true }), eS);
+    return [mul(mul(lambda, exp(logA)), previous(h)), lambda];
+  }
+  const nc = Math.ceil(L / chunk);
+  const Lp = nc * chunk;
+  // Zero padding: g = 0 there, so no adjoint flows from padded steps, and a padded h is no real step's h_{t−1}.
+  const padT = (t: Tensor) => pad(t, [[0, 0], [0, Lp - L], [0, 0], [0, 0]]);
+  const in5 = (t: Tensor) => reshape(padT(t), [M, nc, chunk, t.shape[2], t.shape[3]]);
+  const la = in5(logA);
+  const S = cumsum(la, 2);
+  const eS = exp(S);
+  const at = (t: Tensor, k: number) => reshape(sliceAxis(t, 2, k, k + 1), [M, nc, t.shape[3], t.shape[4]]);
+  const chunk5 = (t: Tensor) => reshape(t, [M, nc, 1, t.shape[2], t.shape[3]]);
+  const w = cumsum(mul(in5(g), eS), 2, { reverse: true });
+  // The gradient reaching chunk c's end state from the next chunk's entering state: w_0 of chunk c+1.
+  const first = at(w, 0);
+  const gEnd = pad(sliceAxis(first, 1, 1, nc), [[0, 0], [0, 1], [0, 0], [0, 0]]);
+  const lastS = at(S, chunk - 1);
+  const chunkEnd = ends[0];
+  const entering = previous(chunkEnd); // the state entering each chunk, [M, nc, E, N]
+  const [gDecay, gEndState] = recurrenceBackward(maximum(lastS, LOG_DECAY_FLOOR), chunkEnd, gEnd, ends.slice(1), chunk);
+  const endWeighted = mul(gEndState, at(eS, chunk - 1)); // v·exp(S_{K−1})
+  const lambda = div(add(w, chunk5(endWeighted)), eS);
+  const hPrev = concat([chunk5(entering), sliceAxis(reshape(padT(h), [M, nc, chunk, E, N]), 2, 0, chunk - 1)], 2);
+  const unfloored = mul(endWeighted, entering); // v·exp(S_{K−1})·h_in
+  // The chunk level has nc ≥ 2 steps, so its decay gradient exists; Max passes it where S ≥ floor (ties included).
+  const floored = gDecay ? mul(gDecay, cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
+  const perChunk = floored ? sub(floored, unfloored) : neg(unfloored);
+  const dLogA = add(mul(mul(lambda, exp(la)), hPrev), chunk5(perChunk));
+  const unpad = (t: Tensor) => {
+    const flat = reshape(t, [M, Lp, E, N]);
+    return Lp === L ? flat : sliceAxis(flat, 1, 0, L);
+  };
+  return [unpad(dLogA), unpad(lambda)];
+}
+
+/**
+ * The forward's chunked solve (generic autodiff differentiates these nodes when backward is
+ * 'autodiff'). Appends each level's chunk end states to `ends`, outermost level first.
+ */
+function chunkedRecurrence(logA: Tensor, x: Tensor, chunk: number, ends: Tensor[] = []): Tensor {
   const [M, L, E, N] = x.shape;
   if (L === 1) return x;
   if (L <= chunk) {
@@ -55,7 +160,9 @@ export function linearRecurrence(logA: Tensor, x: Tensor, chunk = DEFAULT_CHUNK)
   const acc = cumsum(div(xs, eS), 2); // Σ_{s≤t} exp(−S_s)·x_s within the chunk
   const lastOf = (t: Tensor) => reshape(sliceAxis(t, 2, chunk - 1, chunk), [t.shape[0], nc, t.shape[3], t.shape[4]]);
   const chunkDecay = maximum(lastOf(S), LOG_DECAY_FLOOR);
-  const chunkEnd = linearRecurrence(chunkDecay, mul(lastOf(eS), lastOf(acc)), chunk); // [M, nc, E, N]
+  const slot = ends.push(x) - 1; // this level's entry, before the deeper levels'
+  const chunkEnd = chunkedRecurrence(chunkDecay, mul(lastOf(eS), lastOf(acc)), chunk, ends); // [M, nc, E, N]
+  ends[slot] = chunkEnd;
   // State entering chunk c = end state of chunk c−1 (zero for the first chunk); h = exp(S)·(h_in + acc).
   const entering = reshape(pad(sliceAxis(chunkEnd, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]]), [M, nc, 1, E, N]);
   const h = mul(eS, add(acc, entering));
@@ -85,6 +192,6 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
   const d4 = reshape(delta, [M, L, E, 1]);
   const logA = maximum(mul(d4, A), LOG_DECAY_FLOOR); // [M, L, E, N]
   const x = mul(mul(d4, reshape(u, [M, L, E, 1])), reshape(B, [M, L, 1, N]));
-  const h = linearRecurrence(logA, x, options.chunk ?? DEFAULT_CHUNK);
+  const h = linearRecurrence(logA, x, options.chunk ?? DEFAULT_CHUNK, options.backward);
   return sum(mul(h, reshape(C, [M, L, 1, N])), [3]);
 }

@@ -1,0 +1,158 @@
+/**
+ * The selective scan's custom backward (the reverse-time chunked recurrence, kernel/models/selective-scan.ts)
+ * against generic autodiff through the chunk nodes (the peer: the same function differentiated op by op)
+ * and against central finite differences, in float64, on shapes that exercise every branch: L = 1,
+ * L ≤ chunk, L a multiple of the chunk, L not a multiple, two to five chunk levels, broadcast logA,
+ * and decays strong enough that the per-step and chunk-level floors are active.
+ */
+import * as G from '../../kernel/graph';
+import { createSession } from '../../kernel/runtime/session';
+import { createRng, Rng } from '../../kernel/random';
+import type { HostTensor } from '../../kernel/runtime/host-tensor';
+import { linearRecurrence, selectiveScan, LOG_DECAY_FLOOR, ScanBackward } from '../../kernel/models/selective-scan';
+
+type Feeds = Record<string, HostTensor>;
+
+const fill = (rng: Rng, shape: number[], lo: number, hi: number): HostTensor => ({
+  data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(lo, hi)),
+  shape
+});
+
+/** max |a − b| / max |b|: the error relative to the gradient's scale. */
+function relError(a: Float64Array, b: Float64Array): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / Math.max(scale, 1e-300);
+}
+
+/**
+ * Builds L = Σ f(inputs)·W twice in one float64 graph (custom and generic backward), returns both
+ * gradients per input and a forward-only session for finite differences of the custom copy.
+ */
+async function compare(inputs: Record<string, number[]>, values: Feeds, f: (xs: G.Tensor[], backward: ScanBackward) => G.Tensor, seed: number) {
+  const g = new G.Graph('scan_backward');
+  const names = Object.keys(inputs);
+  const xs = names.map(n => g.input(n, inputs[n], 'float64'));
+  const rng = createRng(seed);
+  let w: G.Tensor | null = null;
+  // How many tensors computed by f the backward reads (what the forward must keep alive for it).
+  const keptForBackward = {} as Record<ScanBackward, number>;
+  for (const mode of ['recurrence', 'autodiff'] as const) {
+    const start = g.nodes.length;
+    const y = f(xs, mode);
+    const internal = new Set(g.nodes.slice(start).flatMap(n => n.outputs));
+    w ??= g.constant(Float64Array.from({ length: y.size }, () => rng.uniform(0.5, 1.5)), y.shape, 'float64');
+    const loss = g.output(`loss_${mode}`, G.sum(G.mul(y, w)));
+    const before = g.nodes.length;
+    G.gradients(loss, xs).forEach((t, i) => g.output(`${mode}/${names[i]}`, t));
+    // A Reshape is a view: reshape(reshape(t)) collapses at build time, so count the data behind it.
+    const data = (t: G.Tensor): G.Tensor => (t.producer?.op === 'Reshape' && internal.has(t.producer.inputs[0]) ? data(t.producer.inputs[0]) : t);
+    keptForBackward[mode] = new Set(g.nodes.slice(before).flatMap(n => n.inputs.filter(t => internal.has(t)).map(data))).size;
+  }
+  const out = await (await createSession(g, { provider: 'cpu' })).run(values);
+  const forward = await createSession(g, { provider: 'cpu', outputs: ['loss_recurrence', 'loss_autodiff'] });
+  const grad = (mode: ScanBackward, n: string) => out[`${mode}/${n}`].data as Float64Array;
+  return { g, names, out, forward, grad, keptForBackward };
+}
+
+interface RecurrenceCase {
+  name: string;
+  shape: [number, number, number, number];
+  /** logA's shape (broadcast to x's when it has 1s). */
+  logAShape?: number[];
+  chunk: number;
+  logA: [number, number];
+}
+
+const RECURRENCE_CASES: RecurrenceCase[] = [
+  { name: 'L = 1', shape: [2, 1, 3, 2], chunk: 4, logA: [-1, 0.2] },
+  { name: 'L < chunk', shape: [2, 3, 3, 2], chunk: 4, logA: [-1, 0.2] },
+  { name: 'L = chunk', shape: [1, 4, 2, 3], chunk: 4, logA: [-1, 0.2] },
+  { name: 'L = 2 chunks', shape: [2, 8, 2, 2], chunk: 4, logA: [-1, 0.2] },
+  { name: 'L not a multiple (7, K 4)', shape: [2, 7, 3, 2], chunk: 4, logA: [-1, 0.2] },
+  { name: 'three levels (37, K 4)', shape: [2, 37, 2, 3], chunk: 4, logA: [-0.8, 0.1] },
+  { name: 'five levels (70, K 2)', shape: [1, 70, 2, 2], chunk: 2, logA: [-0.3, 0.05] },
+  { name: 'two levels (17, K 3)', shape: [3, 17, 2, 2], chunk: 3, logA: [-1, 0.2] },
+  { name: 'broadcast logA [M, L, E, 1]', shape: [2, 13, 3, 2], logAShape: [2, 13, 3, 1], chunk: 4, logA: [-1, 0.2] },
+  { name: 'chunk-level floor active (strong decay)', shape: [2, 29, 2, 3], chunk: 4, logA: [-14, -2] }
+];
+
+describe('linearRecurrence: custom backward', () => {
+  it.each(RECURRENCE_CASES)('$name: equals generic autodiff (1e-10) and central differences (1e-6)', async c => {
+    const rng = createRng(11);
+    const [M, L, E, N] = c.shape;
+    const logAShape = c.logAShape ?? c.shape;
+    // Raw logA goes through the per-step floor in the graph, as selectiveScan does.
+    const values: Feeds = { logA: fill(rng, logAShape, c.logA[0], c.logA[1]), x: fill(rng, [M, L, E, N], -1, 1) };
+    const { names, out, forward, grad, g, keptForBackward } = await compare(
+      { logA: logAShape, x: [M, L, E, N] },
+      values,
+      ([la, x], mode) => linearRecurrence(G.maximum(la, LOG_DECAY_FLOOR), x, c.chunk, mode),
+      3
+    );
+    // Forward values agree (the region changes no forward node).
+    expect(out.loss_recurrence.data[0]).toBe(out.loss_autodiff.data[0]);
+    // The custom backward adds no Identity, and it reads only the floored logA, h and one chunk-end
+    // tensor per chunk level of the forward, where generic autodiff reads the chunk intermediates.
+    if (L > 1) expect(g.nodes.filter(n => n.op === 'Identity')).toHaveLength(0);
+    let levels = 0;
+    for (let n = L; n > c.chunk; n = Math.ceil(n / c.chunk)) levels++;
+    expect(keptForBackward.recurrence).toBeLessThanOrEqual(2 + levels);
+    if (L > c.chunk) expect(keptForBackward.autodiff).toBeGreaterThan(3 * keptForBackward.recurrence);
+    for (const n of names) {
+      const custom = grad('recurrence', n);
+      const generic = grad('autodiff', n);
+      expect(custom).toHaveLength(values[n].data.length);
+      expect(relError(custom, generic)).toBeLessThan(1e-10);
+      // Central differences on the largest-gradient element and three random ones.
+      let imax = 0;
+      for (let i = 1; i < custom.length; i++) if (Math.abs(custom[i]) > Math.abs(custom[imax])) imax = i;
+      const data = values[n].data as Float64Array;
+      for (const i of [imax, ...[0, 1, 2].map(() => Math.floor(rng.next() * data.length))]) {
+        const keep = data[i];
+        const h = 1e-6;
+        data[i] = keep + h;
+        const up = Number((await forward.run(values)).loss_recurrence.data[0]);
+        data[i] = keep - h;
+        const down = Number((await forward.run(values)).loss_recurrence.data[0]);
+        data[i] = keep;
+        const fd = (up - down) / (2 * h);
+        expect(Math.abs(fd - custom[i]) / Math.max(1, Math.abs(custom[imax]))).toBeLessThan(1e-6);
+      }
+    }
+    if (L === 1) expect(Math.max(...grad('recurrence', 'logA').map(Math.abs))).toBe(0);
+  });
+
+  it('has the floored function\'s gradient: zero for logA below the per-step floor', async () => {
+    const rng = createRng(5);
+    const values: Feeds = { logA: fill(rng, [1, 9, 2, 2], -30, -20), x: fill(rng, [1, 9, 2, 2], -1, 1) };
+    const { grad } = await compare({ logA: [1, 9, 2, 2], x: [1, 9, 2, 2] }, values, ([la, x], mode) => linearRecurrence(G.maximum(la, LOG_DECAY_FLOOR), x, 4, mode), 9);
+    expect(Math.max(...grad('recurrence', 'logA').map(Math.abs))).toBe(0);
+    expect(relError(grad('recurrence', 'x'), grad('autodiff', 'x'))).toBeLessThan(1e-10);
+  });
+});
+
+describe('selectiveScan: custom backward', () => {
+  it('equals generic autodiff for u, δ, A, B, C (window groups, L not a multiple of the chunk, some δ past the floor)', async () => {
+    const rng = createRng(21);
+    const [M, L, E, N] = [4, 23, 3, 4];
+    const delta = fill(rng, [M, L, E], 0.01, 2);
+    // A few very large steps: δ·A below −18 there, so the per-step floor is active.
+    for (let i = 0; i < delta.data.length; i += 17) (delta.data as Float64Array)[i] = 25;
+    const values: Feeds = {
+      u: fill(rng, [M, L, E], -1, 1),
+      delta,
+      A: { data: Float64Array.from({ length: E * N }, (_, i) => -(0.5 + (i % N))), shape: [E, N] },
+      B: fill(rng, [M, L, N], -1, 1),
+      C: fill(rng, [M, L, N], -1, 1)
+    };
+    const shapes = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.shape]));
+    const { names, grad, out } = await compare(shapes, values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, backward: mode }), 4);
+    expect(out.loss_recurrence.data[0]).toBe(out.loss_autodiff.data[0]);
+    for (const n of names) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
+  });
+});
