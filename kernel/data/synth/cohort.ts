@@ -57,6 +57,17 @@ export interface SynthOptions extends LongWorkOptions {
   noise?: Partial<NoiseModel>;
   /** Alternating task blocks (labels in events.tsv) instead of rest. */
   task?: boolean;
+  /**
+   * Task-evoked response of the driven networks' regions in percent signal change at the default
+   * task effect (network.ts RunSimulation.evokedPercent); default 0 (the factor drive only).
+   */
+  evokedPercent?: number;
+  /**
+   * Scale of each subject's own stable regional amplitude pattern (log-gain sd per unit of the
+   * fingerprint effect; network.ts AmplitudeFingerprint); default 0 (the fingerprint shows in
+   * connectivity and static intensity only).
+   */
+  fingerprintAmplitude?: number;
   /** Label atlas (default: the embedded Schaefer 2018 atlas, kernel/data/assets). */
   atlas?: string;
   /** Brain mask (default: the embedded MNI 2 mm brain mask, kernel/data/assets). */
@@ -99,7 +110,7 @@ interface Plan {
   labels: LabelMap;
   mask: Uint8Array;
   noise: NoiseModel;
-  settings: Required<Pick<SynthOptions, 'subjects' | 'sessions' | 'frames' | 'tr' | 'seed' | 'task'>> & {
+  settings: Required<Pick<SynthOptions, 'subjects' | 'sessions' | 'frames' | 'tr' | 'seed' | 'task' | 'evokedPercent' | 'fingerprintAmplitude'>> & {
     effects: EffectSizes;
   };
   runs: () => Generator<PlannedRun>;
@@ -114,6 +125,8 @@ async function plan(options: SynthOptions): Promise<Plan> {
     tr: options.tr ?? SYNTH_DEFAULTS.tr,
     seed: options.seed ?? SYNTH_DEFAULTS.seed,
     task: options.task ?? false,
+    evokedPercent: options.evokedPercent ?? 0,
+    fingerprintAmplitude: options.fingerprintAmplitude ?? 0,
     effects: { ...DEFAULT_EFFECTS, ...options.effects }
   };
   for (const key of ['subjects', 'sessions', 'frames'] as const) {
@@ -122,6 +135,8 @@ async function plan(options: SynthOptions): Promise<Plan> {
   }
   if (settings.subjects < 2)
     throw new DatasetError('synth: at least 2 subjects are needed for balanced groups');
+  for (const key of ['evokedPercent', 'fingerprintAmplitude'] as const)
+    if (!(settings[key] >= 0)) throw new DatasetError(`synth: ${key} must be >= 0, got ${settings[key]}`);
   if (!(settings.tr > 0)) throw new DatasetError(`synth: tr must be positive seconds, got ${settings.tr}`);
   const assets = resolveSynthAssets({ atlas: options.atlas, mask: options.mask });
   const [atlasImage, maskImage] = await Promise.all([read(assets.atlas), read(assets.mask)]);
@@ -142,12 +157,14 @@ async function plan(options: SynthOptions): Promise<Plan> {
   function* runs(): Generator<PlannedRun> {
     for (const participant of participants) {
       const loadings = subjectLoadings(model, participant, root.fork('subjects'));
+      const own = settings.fingerprintAmplitude > 0 ? { scale: settings.fingerprintAmplitude, rng: root.fork(`amplitude-${participant.id}`) } : undefined;
+      const gains = regionalGains(model, participant, own);
       for (let s = 1; s <= settings.sessions; s++) {
         const rng = root.fork(`run-${participant.id}-ses-${s}`);
         const signals = simulateRun(
           model,
           loadings,
-          { frames: settings.frames, tr: settings.tr, task: settings.task, gains: regionalGains(model, participant) },
+          { frames: settings.frames, tr: settings.tr, task: settings.task, gains, evokedPercent: settings.evokedPercent },
           rng.fork('signals')
         );
         const artefacts = drawArtefacts(settings.frames, noise, rng.fork('artefacts'));
@@ -177,12 +194,15 @@ export async function synthRegionSeries(
   const runs: RegionSeriesRun[] = [];
   for (const run of p.runs()) {
     checkAborted(options.signal, 'synth');
-    const { bold, frames } = run.signals;
+    const { bold, frames, evoked } = run.signals;
     const series = p.labels.labels.map((_, r) =>
       Float64Array.from(
         { length: frames },
         (_, t) =>
-          p.noise.boldPercent * bold[r * frames + t] + run.artefacts.drift[t] + run.artefacts.spikes[t]
+          p.noise.boldPercent * bold[r * frames + t] +
+          run.artefacts.drift[t] +
+          run.artefacts.spikes[t] +
+          (evoked ? evoked[r * frames + t] : 0)
       )
     );
     runs.push({

@@ -8,8 +8,9 @@
  * where the D are fixed sparse cohort patterns, c the subject's centred covariates and F_s a
  * stable per-subject fingerprint (same in every session, so sessions can be re-identified).
  * Connectivity corr(s) therefore moves with each covariate in proportion to its effect size, and
- * with all sizes 0 no phenotype is predictable. Task blocks drive two networks; BOLD is the HRF
- * convolution of s, standardised per region, then scaled by the subject's regional amplitude gains
+ * with all sizes 0 no phenotype is predictable. Task blocks drive two networks (condition A network 0,
+ * B network 1; drive 6 x the task effect size in units of the factor sd, so 1.5 at the default 0.25);
+ * BOLD is the HRF convolution of s, standardised per region, then scaled by the subject's regional amplitude gains
  * g_r = exp(A · sum_k b_k c_k G_k[r]) (fixed sparse +-1 patterns G_k): fluctuation amplitude
  * (ALFF-like) differences, which real data show within one short clip, unlike connectivity.
  * They scale with the same effect sizes, so all sizes 0 also give g = 1.
@@ -27,6 +28,12 @@ export interface EffectSizes {
   phenotype: number;
   /** Per-subject fingerprint: how strongly sessions of one subject resemble each other. */
   fingerprint: number;
+  /**
+   * Task-evoked activity of task blocks (`task: true` cohorts): the networks' factor drive and the
+   * regional evoked response (RunSimulation.evokedPercent) scale with it; 0 = blocks are labelled
+   * in events.tsv but the BOLD does not follow them.
+   */
+  task: number;
 }
 
 export const DEFAULT_EFFECTS: EffectSizes = {
@@ -34,9 +41,10 @@ export const DEFAULT_EFFECTS: EffectSizes = {
   age: 0.25,
   diagnosis: 0.25,
   phenotype: 0.25,
-  fingerprint: 0.25
+  fingerprint: 0.25,
+  task: 0.25
 };
-export const ZERO_EFFECTS: EffectSizes = { sex: 0, age: 0, diagnosis: 0, phenotype: 0, fingerprint: 0 };
+export const ZERO_EFFECTS: EffectSizes = { sex: 0, age: 0, diagnosis: 0, phenotype: 0, fingerprint: 0, task: 0 };
 
 export interface Participant {
   /** BIDS participant_id, e.g. "sub-01". */
@@ -163,10 +171,26 @@ export function subjectLoadings(model: NetworkModel, participant: Participant, r
   return out;
 }
 
-/** A subject's regional amplitude gains g_r (section comment above); all 1 when every effect is 0. */
-export function regionalGains(model: NetworkModel, participant: Participant): Float64Array {
+/**
+ * The subject's own stable amplitude pattern (re-identification from short clips): log g_r gains
+ * `scale x fingerprint x z_r`, z_r ~ N(0, 1) drawn from `rng` (the subject's stream, so the same
+ * in every session). Regional fluctuation amplitude (ALFF) differs between people by tens of
+ * percent and is reproducible across sessions, which one 20-frame clip shows, unlike connectivity.
+ */
+export interface AmplitudeFingerprint {
+  scale: number;
+  rng: Random;
+}
+
+/**
+ * A subject's regional amplitude gains g_r (section comment above); all 1 when every effect is 0.
+ * With `fingerprint` (scale > 0) the subject's own pattern is added (AmplitudeFingerprint).
+ */
+export function regionalGains(model: NetworkModel, participant: Participant, fingerprint?: AmplitudeFingerprint): Float64Array {
   const c = covariates(participant);
   const log = new Float64Array(model.regions);
+  const own = fingerprint ? fingerprint.scale * model.effects.fingerprint : 0;
+  if (fingerprint && own !== 0) for (let r = 0; r < log.length; r++) log[r] = own * fingerprint.rng.normal();
   for (const key of ['sex', 'age', 'diagnosis', 'phenotype'] as const) {
     const b = model.effects[key] * c[key] * AMPLITUDE_LOG_GAIN;
     if (b === 0) continue;
@@ -192,6 +216,11 @@ export interface RegionSignals {
   /** Task-state label per frame ("rest" or the block's condition); all "rest" without task blocks. */
   frameLabels: string[];
   events: TaskEvent[];
+  /**
+   * Task-evoked response in percent signal change, regions x frames (added to the rendered BOLD,
+   * not standardised or gain-scaled); absent when RunSimulation.evokedPercent is 0 or unset.
+   */
+  evoked?: Float64Array;
 }
 
 export interface RunSimulation {
@@ -203,12 +232,23 @@ export interface RunSimulation {
   regionNoise?: number;
   /** Regional amplitude gains (regionalGains); default all 1. */
   gains?: Float64Array;
+  /**
+   * Percent signal change of a task-evoked response in the regions of the driven network (the
+   * HRF-convolved block: a long block plateaus at this value, a 12-frame block peaks ~12% above it
+   * before the undershoot), at the default task effect 0.25 (scaled by task / 0.25). Default 0:
+   * the task shows only through the factor drive, which standardisation and the spontaneous
+   * fluctuations leave at ~1-2% of the signal. Block-design responses in the engaged cortex are
+   * 1-4% at 3 T, on top of the spontaneous fluctuations, so this is the realistic way to give
+   * task state a short-clip signature.
+   */
+  evokedPercent?: number;
 }
 
 const AR_RHO = 0.5;
 const BURN_IN = 40;
 const TASK_BLOCK_FRAMES = 12;
-const TASK_AMPLITUDE = 1.5;
+/** Factor drive of a task block per unit of the task effect size (1.5 at the default 0.25). */
+const TASK_DRIVE_PER_EFFECT = 6;
 
 function standardise(x: Float64Array): Float64Array {
   let mean = 0;
@@ -238,6 +278,9 @@ export function simulateRun(
   });
   const frameLabels: string[] = new Array(run.frames).fill('rest');
   const events: TaskEvent[] = [];
+  const drive = TASK_DRIVE_PER_EFFECT * model.effects.task;
+  // Block boxcar per driven network (0: A, 1: B), for the evoked response.
+  const boxes = [new Float64Array(total), new Float64Array(total)];
   if (run.task) {
     // Rest, A, rest, B, ... in blocks of TASK_BLOCK_FRAMES; condition A drives network 0, B network 1.
     for (let start = TASK_BLOCK_FRAMES, b = 0; start < run.frames; start += 2 * TASK_BLOCK_FRAMES, b++) {
@@ -245,7 +288,8 @@ export function simulateRun(
       const end = Math.min(run.frames, start + TASK_BLOCK_FRAMES);
       events.push({ onset: start * run.tr, duration: (end - start) * run.tr, trialType: condition });
       for (let t = start; t < end; t++) {
-        factors[b % 2][BURN_IN + t] += TASK_AMPLITUDE;
+        factors[b % 2][BURN_IN + t] += drive;
+        boxes[b % 2][BURN_IN + t] = 1;
         frameLabels[t] = condition;
       }
     }
@@ -265,5 +309,15 @@ export function simulateRun(
     bold.set(gain === 1 ? b : b.map(v => v * gain), r * run.frames);
   }
   const globalBold = standardise(convolveCausal(factors[model.networks], hrf).subarray(BURN_IN));
-  return { bold, globalBold, frames: run.frames, frameLabels, events };
+  const percent = ((run.evokedPercent ?? 0) * model.effects.task) / DEFAULT_EFFECTS.task;
+  if (!run.task || percent === 0) return { bold, globalBold, frames: run.frames, frameLabels, events };
+  // The HRF has unit sum, so a long block plateaus at `percent` (after an overshoot of ~12%).
+  const responses = boxes.map(box => convolveCausal(box, hrf).subarray(BURN_IN));
+  const evoked = new Float64Array(model.regions * run.frames);
+  for (let r = 0; r < model.regions; r++) {
+    const k = model.networkOf[r];
+    if (k > 1) continue;
+    for (let t = 0; t < run.frames; t++) evoked[r * run.frames + t] = percent * responses[k][t];
+  }
+  return { bold, globalBold, frames: run.frames, frameLabels, events, evoked };
 }

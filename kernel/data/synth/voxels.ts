@@ -134,8 +134,9 @@ export function renderFrame(
   // Per-region multiplicative factor for this frame; the last slot is the unlabelled brain.
   const factor = new Float64Array(regions + 1);
   const common = artefacts.drift[t] + artefacts.spikes[t];
+  const evoked = signals.evoked;
   for (let r = 0; r < regions; r++)
-    factor[r] = 0.01 * (model.boldPercent * signals.bold[r * frames + t] + common);
+    factor[r] = 0.01 * (model.boldPercent * signals.bold[r * frames + t] + common + (evoked ? evoked[r * frames + t] : 0));
   factor[regions] = 0.01 * (model.boldPercent * signals.globalBold[t] + common);
   const spike = 0.01 * artefacts.spikes[t];
   const axis = artefacts.spikeAxis;
