@@ -36,7 +36,7 @@ export const SYNTH_FLAGS: FlagSchema = {
   effect: {
     type: 'number',
     min: 0,
-    description: 'one size for all effects (sex, age, diagnosis, phenotype, fingerprint); 0 = none'
+    description: 'one size for all effects (sex, age, diagnosis, phenotype, fingerprint, task); 0 = none'
   },
   task: { type: 'boolean', description: 'task blocks (labels in events.tsv) instead of rest' },
   atlas: {
@@ -77,7 +77,7 @@ export function synthOptionsFromFlags(flags: Record<string, unknown>): SynthWrit
     frames: num('frames'),
     tr: num('tr'),
     seed: num('seed'),
-    effects: e === undefined ? undefined : { sex: e, age: e, diagnosis: e, phenotype: e, fingerprint: e },
+    effects: e === undefined ? undefined : { sex: e, age: e, diagnosis: e, phenotype: e, fingerprint: e, task: e },
     task: flags.task === true,
     atlas: str('atlas'),
     mask: str('mask'),
