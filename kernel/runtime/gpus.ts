@@ -50,3 +50,51 @@ export function softwareAdapterReason(env: NodeJS.ProcessEnv = process.env, plat
   if (platform === 'darwin' || platform === 'win32') return null;
   return visibleGpus().length ? null : 'no GPU is visible (no /dev/dri render node or NVIDIA driver), so the adapter would be CPU-emulated (lavapipe/SwiftShader)';
 }
+
+/** The adapter a WebGPU session ran on, as the Vulkan loader names it (Linux: Dawn runs on Vulkan). */
+export interface AdapterInfo {
+  /** The Vulkan device name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" or "NVIDIA GeForce RTX 4090". */
+  name: string;
+  /** The Vulkan driver library, e.g. "libvulkan_lvp.so". */
+  driver: string;
+  /** Who makes the device, read from the driver (Vulkan's loader log names no vendor). */
+  vendor: string;
+  /** A CPU-emulated adapter (lavapipe/llvmpipe, SwiftShader): it proves the path, not the speed. */
+  software: boolean;
+}
+
+/**
+ * The environment that makes the Vulkan loader log the device an application opens: with
+ * VK_LOADER_DEBUG=driver it prints `Using "<device>" with driver: "<library>"` at vkCreateDevice.
+ * onnxruntime's own verbose log names no adapter (measured on 1.30: only "Context is created").
+ */
+export const ADAPTER_LOG_ENV = { VK_LOADER_DEBUG: 'driver' } as const;
+
+/** Vendors by Vulkan driver library (Mesa's drivers, NVIDIA's, SwiftShader, Dozen). */
+const DRIVER_VENDORS: [RegExp, string][] = [
+  [/lvp/, 'Mesa lavapipe (CPU)'],
+  [/swiftshader/i, 'Google SwiftShader (CPU)'],
+  [/nvidia/i, 'NVIDIA'],
+  [/radeon|amdvlk|amdgpu/i, 'AMD'],
+  [/intel/i, 'Intel'],
+  [/virtio/, 'virtio-gpu (the host\'s GPU)'],
+  [/gfxstream/, 'gfxstream (emulator)'],
+  [/dzn/, 'Microsoft Dozen (D3D12)'],
+  [/freedreno/, 'Qualcomm Adreno'],
+  [/panfrost|panvk/, 'Arm Mali'],
+  [/asahi/, 'Apple (Asahi)']
+];
+
+/** The adapter named in a Vulkan loader log (stderr of a process run with ADAPTER_LOG_ENV), or null. */
+export function adapterFromLoaderLog(log: string): AdapterInfo | null {
+  const m = /Using "([^"]+)" with driver: "([^"]+)"/.exec(log);
+  if (!m) return null;
+  const [, name, driver] = m;
+  const vendor = DRIVER_VENDORS.find(([re]) => re.test(driver))?.[1] ?? 'unknown';
+  return { name, driver, vendor, software: SOFTWARE_ADAPTER.test(`${name} ${driver}`) };
+}
+
+/** Whether a stderr line is the Vulkan loader's (its debug output), not a warning worth showing. */
+export function isLoaderLogLine(line: string): boolean {
+  return /^(?:[A-Z]+ \| )*(?:DRIVER|LAYER|INFO|DEBUG|WARNING|ERROR|PERF)\b[^:]*:/.test(line.trim());
+}

@@ -13,17 +13,12 @@ import { RuntimeProviderError } from '../errors';
 import type { Graph } from '../graph/graph';
 import { SerializeOptions, toModelBytes } from '../graph/serialize';
 import type { ProviderName } from './providers';
-import { defaultOptimization, resolveProvider } from './session';
+import { ORT_PROVIDER_NAMES, PlacedNode, placedNodes, ProfileEvent } from './profile';
+import { defaultOptimization } from './session';
+import { providerForGraph } from './device';
 
-/** One executed node, as the profiler recorded it. */
-export interface PlacedNode {
-  name: string;
-  op: string;
-  /** onnxruntime's provider name, e.g. WebGpuExecutionProvider, CPUExecutionProvider. */
-  provider: string;
-  /** Input dtypes, in order (e.g. ["float", "int64"]). */
-  inputTypes: string[];
-}
+export { placedNodes };
+export type { PlacedNode };
 
 /** Nodes of one op, dtype signature and provider (a row of the README's placement table). */
 export interface PlacementGroup {
@@ -49,26 +44,7 @@ export interface PlacementReport {
   copies: number;
 }
 
-export const CPU_PROVIDER = 'CPUExecutionProvider';
-
-interface ProfileEvent {
-  cat?: string;
-  name?: string;
-  args?: { op_name?: string; provider?: string; input_type_shape?: Record<string, unknown>[] };
-}
-
-/** Reads the profiler's node events into placed nodes (one per executed node, first run only). */
-export function placedNodes(events: readonly ProfileEvent[]): PlacedNode[] {
-  const seen = new Map<string, PlacedNode>();
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.provider) continue;
-    const name = e.name.slice(0, -'_kernel_time'.length);
-    if (seen.has(name)) continue;
-    const inputTypes = (e.args.input_type_shape ?? []).map(t => Object.keys(t)[0] ?? '?');
-    seen.set(name, { name, op: e.args.op_name ?? '?', provider: e.args.provider, inputTypes });
-  }
-  return [...seen.values()];
-}
+export const CPU_PROVIDER = ORT_PROVIDER_NAMES.cpu;
 
 /** Counts and CPU fallbacks of placed nodes, for a session that asked for `requested`. */
 export function summarizePlacement(graph: string, requested: ProviderName, nodes: PlacedNode[]): PlacementReport {
@@ -110,11 +86,11 @@ function zeroFeeds(session: ort.InferenceSession): Record<string, ort.Tensor> {
 
 /**
  * Compiles `graph` on `provider` (as createSession would: same optimisation level), runs it once on
- * zeros with profiling on, and reports where each node ran. Asking for a provider that is not usable
- * is the same typed error as for a session.
+ * zeros with profiling on, and reports where each node ran. Asking for a provider that is not usable,
+ * or for webgpu on a float64 graph, is the same typed error as for a session.
  */
 export async function nodePlacement(graph: Graph, options: SerializeOptions & { provider: ProviderName }): Promise<PlacementReport> {
-  const provider = await resolveProvider(options.provider);
+  const provider = await providerForGraph(graph, options.provider);
   const bytes = toModelBytes(graph, options);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-placement-'));
   try {

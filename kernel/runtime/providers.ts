@@ -1,49 +1,50 @@
 /**
- * Execution providers: which onnxruntime-node lists, and which actually run a graph here.
- * A provider counts as usable only after a one-node model ran on it and gave the right answer,
- * because onnxruntime may list a bundled provider (webgpu) on a machine with no adapter for it.
+ * Execution providers: which onnxruntime-node lists, and which actually run a model graph here.
+ * A provider counts as usable only after the probe block (probe-model.ts: LayerNorm, attention,
+ * GELU MLP) ran on it and matched a JavaScript reference, because onnxruntime may list a bundled
+ * provider (webgpu) on a machine with no adapter for it, and a one-node graph proves little about
+ * the kernels a model needs. GPU probes also record where the block's nodes ran (profiler) and, for
+ * WebGPU on Linux, which Vulkan adapter Dawn opened (gpus.ts).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
-import { modelProtoType, ONNX_DTYPE } from '../graph/onnx-proto';
-import { SOFTWARE_ADAPTER, softwareAdapterReason } from './gpus';
+import { ADAPTER_LOG_ENV, AdapterInfo, adapterFromLoaderLog, isLoaderLogLine, SOFTWARE_ADAPTER, softwareAdapterReason } from './gpus';
+import { PROBE_INPUT, probeError, probeModelBytes } from './probe-model';
+import { countByProvider, ORT_PROVIDER_NAMES, placedNodes, ProfileEvent } from './profile';
 
 /** The execution providers this package knows, in preference order for automatic choice. */
 export const PROVIDER_PREFERENCE = ['cuda', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof PROVIDER_PREFERENCE)[number];
+
+/** What running the probe block on one provider showed. */
+export interface ProbeResult {
+  provider: string;
+  /** Why the provider is not usable (onnxruntime's error, a wrong answer, all nodes on the CPU), or null. */
+  reason: string | null;
+  /** Largest |output - reference| of the block, when it ran; the bound is 1e-4 x max|reference|. */
+  maxError: number | null;
+  /** Executed block nodes per onnxruntime provider (GPU probes, from the profiler), else null. */
+  placement: Record<string, number> | null;
+  /** The WebGPU adapter Dawn opened (Linux: from the Vulkan loader's log), else null. */
+  adapter: AdapterInfo | null;
+  /** Wall time of the probe in ms (a cold WebGPU probe includes shader compilation). */
+  ms: number;
+}
 
 export interface ProviderStatus {
   /** Provider name as onnxruntime-node spells it. */
   name: string;
   /** Whether the provider's library ships inside the onnxruntime-node package. */
   bundled: boolean;
-  /** Whether a probe graph ran on it and returned the right values. */
+  /** Whether the probe block ran on it and returned the right values. */
   usable: boolean;
-  /** Why it is not usable (the error onnxruntime gave), or null. */
+  /** Why it is not usable (the error onnxruntime gave), why auto passes it over, or null. */
   reason: string | null;
-}
-
-/** A one-node model computing y = x + x on a float32 [4] input: small, any provider can run it. */
-function probeModelBytes(): Uint8Array {
-  const type = modelProtoType();
-  const tensorType = (name: string) => ({
-    name,
-    type: { tensor_type: { elem_type: ONNX_DTYPE.float32, shape: { dim: [{ dim_value: 4 }] } } }
-  });
-  const model = {
-    ir_version: 8,
-    opset_import: [{ domain: '', version: 17 }],
-    producer_name: 'neurostorm-lab',
-    graph: {
-      name: 'probe',
-      node: [{ op_type: 'Add', input: ['x', 'x'], output: ['y'], name: 'add' }],
-      input: [tensorType('x')],
-      output: [tensorType('y')]
-    }
-  };
-  return type.encode(type.fromObject(model)).finish();
+  /** The probe's details, or null when the provider was not probed (library not installed). */
+  probe: ProbeResult | null;
 }
 
 /** onnxruntime prefixes messages with source locations; keep the human part. */
@@ -53,73 +54,125 @@ function humanReason(message: string): string {
   return (human ? human[1] : first).trim();
 }
 
-/** Runs the probe model on cpu in this process; resolves to null when it worked, else the reason. */
-async function probeHere(name: string): Promise<string | null> {
+/** Checks the block's output; null when right, else what was wrong. */
+function judge(y: ArrayLike<number>): { reason: string | null; maxError: number } {
+  const { maxError, tolerance } = probeError(y);
+  return { maxError, reason: maxError <= tolerance ? null : `the probe block's output is off by ${maxError.toExponential(2)} (bound ${tolerance.toExponential(2)})` };
+}
+
+/** Runs the probe block on cpu in this process. */
+async function probeHere(name: string): Promise<ProbeResult> {
+  const t0 = Date.now();
+  const result = (r: Partial<ProbeResult>): ProbeResult => ({ provider: name, reason: null, maxError: null, placement: null, adapter: null, ms: Date.now() - t0, ...r });
   try {
-    const session = await ort.InferenceSession.create(probeModelBytes(), {
-      executionProviders: [name],
-      logSeverityLevel: 3
-    });
+    const session = await ort.InferenceSession.create(probeModelBytes(), { executionProviders: [name], logSeverityLevel: 3 });
     try {
-      const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]);
-      const out = await session.run({ x });
-      const y = out.y.data as Float32Array;
-      const expected = [2, 4, 6, 8];
-      return expected.every((v, i) => y[i] === v) ? null : `probe returned ${Array.from(y).join(',')}`;
+      const out = await session.run({ x: new ort.Tensor('float32', PROBE_INPUT.data, PROBE_INPUT.shape) });
+      return result(judge(out.y.data as Float32Array));
     } finally {
       await session.release();
     }
   } catch (err) {
-    return humanReason(err instanceof Error ? err.message : String(err));
+    return result({ reason: humanReason(err instanceof Error ? err.message : String(err)) });
   }
 }
 
 /**
- * The same probe in a child process, for GPU providers: their native libraries (Dawn, CUDA) write
+ * The probe in a child process, for GPU providers: their native libraries (Dawn, CUDA) write
  * warnings straight to the process's stderr ("Couldn't load Vulkan: libvulkan.so.1 ..."), which no
  * JavaScript can silence; in a child they are captured, and become the reason when the probe
- * fails. A crash of a broken driver ends the child, not the caller.
+ * fails. A crash of a broken driver ends the child, not the caller. The child profiles the run
+ * (where each node ran) and, for webgpu, asks the Vulkan loader to name the device Dawn opens.
  */
-function probeInChild(name: string): Promise<string | null> {
+function probeInChild(name: string): Promise<ProbeResult> {
   const script = `
 const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
 (async () => {
   try {
-    const s = await ort.InferenceSession.create(Buffer.from(process.argv[1], 'base64'), { executionProviders: [process.argv[2]], logSeverityLevel: 3 });
-    const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]) });
+    const [model, x, shape, provider, prefix] = process.argv.slice(1);
+    const s = await ort.InferenceSession.create(Buffer.from(model, 'base64'), { executionProviders: [provider], logSeverityLevel: 3, enableProfiling: true, profileFilePrefix: prefix });
+    const bytes = Buffer.from(x, 'base64');
+    const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const out = await s.run({ x: new ort.Tensor('float32', data, JSON.parse(shape)) });
+    s.endProfiling();
     process.stdout.write(JSON.stringify({ y: Array.from(out.y.data) }));
   } catch (e) {
     process.stdout.write(JSON.stringify({ error: String(e && e.message || e) }));
   }
 })();`;
-  const model = Buffer.from(probeModelBytes()).toString('base64');
+  const t0 = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-probe-'));
+  const x = PROBE_INPUT.data;
+  const args = [
+    '-e',
+    script,
+    Buffer.from(probeModelBytes()).toString('base64'),
+    Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64'),
+    JSON.stringify(PROBE_INPUT.shape),
+    name,
+    path.join(dir, 'probe')
+  ];
+  // A cold WebGPU probe on lavapipe compiles a dozen shaders with LLVM: seconds, tens on a loaded machine.
+  const env = { ...process.env, ...(name === 'webgpu' ? ADAPTER_LOG_ENV : {}) };
   return new Promise(resolve => {
-    execFile(process.execPath, ['-e', script, model, name], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { timeout: 180_000, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const adapter = name === 'webgpu' ? adapterFromLoaderLog(stderr) ?? softwareWarning(stderr) : null;
       const warning = stderr
         .split('\n')
+        .filter(l => !isLoaderLogLine(l))
         .map(l => l.replace(/^Warning:\s*/, '').trim())
-        .find(l => l && !/^at /.test(l));
-      let parsed: { y?: number[]; error?: string } = {};
+        .find(l => l && !/^at /.test(l) && !/artificially reduced/.test(l));
+      const result = (r: Partial<ProbeResult>): ProbeResult => ({ provider: name, reason: null, maxError: null, placement: null, adapter, ms: Date.now() - t0, ...r });
       try {
-        parsed = JSON.parse(stdout) as typeof parsed;
-      } catch {
-        return resolve(`the probe process failed${err ? ` (${err.message.split('\n')[0]})` : ''}${warning ? `: ${warning}` : ''}`);
+        let parsed: { y?: number[]; error?: string };
+        try {
+          parsed = JSON.parse(stdout) as typeof parsed;
+        } catch {
+          return resolve(result({ reason: `the probe process failed${err ? ` (${err.message.split('\n')[0]})` : ''}${warning ? `: ${warning}` : ''}` }));
+        }
+        if (parsed.error !== undefined) return resolve(result({ reason: humanReason(parsed.error) + (warning ? ` (${warning})` : '') }));
+        const placement = readPlacement(dir);
+        const verdict = judge(parsed.y ?? []);
+        const onDevice = placement?.[ORT_PROVIDER_NAMES[name] ?? ''] ?? 0;
+        const reason = verdict.reason ?? (placement && onDevice === 0 ? `onnxruntime ran every node of the probe block on the CPU provider, none on ${name}` : null);
+        resolve(result({ reason, maxError: verdict.maxError, placement }));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      if (parsed.error !== undefined) return resolve(humanReason(parsed.error) + (warning ? ` (${warning})` : ''));
-      const y = parsed.y ?? [];
-      if (![2, 4, 6, 8].every((v, i) => y[i] === v)) return resolve(`probe returned ${y.join(',')}`);
-      if (warning && SOFTWARE_ADAPTER.test(stderr)) return resolve(`software adapter: ${warning}`);
-      resolve(null);
     });
   });
 }
 
+/** Where Dawn's warnings (no loader log: not Linux) name a software adapter, an adapter record of it. */
+function softwareWarning(stderr: string): AdapterInfo | null {
+  const line = stderr.split('\n').find(l => SOFTWARE_ADAPTER.test(l) && !isLoaderLogLine(l));
+  return line ? { name: line.replace(/^Warning:\s*/, '').trim(), driver: 'unknown', vendor: 'unknown', software: true } : null;
+}
+
+/** Block nodes per provider from the child's profile file, or null when it wrote none. */
+function readPlacement(dir: string): Record<string, number> | null {
+  const file = fs.readdirSync(dir).find(f => f.endsWith('.json'));
+  if (!file) return null;
+  return countByProvider(placedNodes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as ProfileEvent[]));
+}
+
 /**
- * Runs a one-node model on one provider; resolves to null when it worked, else the reason. cpu runs
- * here; GPU providers run in a child process (their native warnings stay out of the caller's stderr).
+ * Runs the probe block on one provider: cpu here, GPU providers in a child process (their native
+ * warnings stay out of the caller's stderr).
  */
-export function probeProvider(name: string): Promise<string | null> {
+export function probe(name: string): Promise<ProbeResult> {
   return name === 'cpu' ? probeHere(name) : probeInChild(name);
+}
+
+/** The probe's verdict only: null when the provider ran the block right, else the reason. */
+export async function probeProvider(name: string): Promise<string | null> {
+  return (await probe(name)).reason;
+}
+
+/** Why automatic choice passes a working WebGPU over: its adapter is a software one. Null otherwise. */
+export function softwareWebgpuReason(result: ProbeResult | null): string | null {
+  if (result?.adapter) return result.adapter.software ? `the adapter is a software one (${result.adapter.name}, ${result.adapter.driver})` : null;
+  return softwareAdapterReason();
 }
 
 /**
@@ -145,24 +198,26 @@ export function cudaProviderInstalled(): boolean {
   return false;
 }
 
-/** Every provider onnxruntime-node lists, each probed. */
+/** Every provider onnxruntime-node lists, each probed with the block. */
 export async function listProviders(): Promise<ProviderStatus[]> {
   const listed = ort.listSupportedBackends();
   const out: ProviderStatus[] = [];
   for (const backend of listed) {
     // Probing CUDA without its library makes onnxruntime print a native error to stderr; say why instead.
     const installed = backend.bundled || (backend.name === 'cuda' && cudaProviderInstalled());
-    const reason = installed
-      ? await probeProvider(backend.name)
+    const result = installed ? await probe(backend.name) : null;
+    const reason = result
+      ? result.reason
       : backend.name === 'cuda'
         ? 'CUDA provider library not installed (see README, GPU machines)'
         : 'not bundled';
-    const software = backend.name === 'webgpu' && reason === null ? softwareAdapterReason() : null;
+    const software = backend.name === 'webgpu' && reason === null ? softwareWebgpuReason(result) : null;
     out.push({
       name: backend.name,
       bundled: backend.bundled,
       usable: reason === null,
-      reason: software ? `runs, but ${software}; auto does not choose it` : reason
+      reason: software ? `runs, but ${software}; auto does not choose it` : reason,
+      probe: result
     });
   }
   return out;
