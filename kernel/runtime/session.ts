@@ -1,7 +1,7 @@
 /**
- * onnxruntime-node sessions for graphs: execution-provider choice (cuda -> webgpu -> cpu, or forced
- * by option or NEUROSTORM_PROVIDER), thread count, a session cache keyed by model content, and
- * runs with host tensors in and out (validated against the graph's declared inputs).
+ * onnxruntime-node sessions for graphs: on the provider device.ts chooses (never webgpu for a
+ * float64 graph), thread count, a session cache keyed by model content, and runs with host tensors
+ * in and out (validated against the graph's declared inputs); each run notes the provider it used.
  */
 import * as crypto from 'crypto';
 import * as os from 'os';
@@ -13,14 +13,15 @@ import type { Graph } from '../graph/graph';
 import { SerializeOptions, toModelBytes } from '../graph/serialize';
 import { formatShape } from '../graph/shapes';
 import { checkHost, HostTensor } from './host-tensor';
-import { softwareAdapterReason } from './gpus';
-import { cudaProviderInstalled, probeProvider, PROVIDER_PREFERENCE, ProviderName } from './providers';
+import type { ProviderName } from './providers';
+import { holdsFloat64, noteRan, providerForGraph } from './device';
 
-/** Environment variable that forces a provider (cuda, webgpu, cpu or auto). */
-export const PROVIDER_ENV = 'NEUROSTORM_PROVIDER';
+// Provider choice lives in device.ts; re-exported here, where sessions' callers have always found it.
+export { chooseProvider, resolveProvider, PROVIDER_ENV } from './device';
+export type { ProviderChoice } from './device';
 
 export interface SessionOptions {
-  /** Execution provider; default: $NEUROSTORM_PROVIDER, else 'auto' (first usable of cuda, webgpu, cpu). */
+  /** Execution provider; default: the onDevice scope, ns.runtime.device(), $NEUROSTORM_PROVIDER, else 'auto' (device.ts). */
   provider?: ProviderName | 'auto';
   /** intraOpNumThreads; default: the number of CPUs. */
   threads?: number;
@@ -44,9 +45,7 @@ export interface SessionOptions {
  * math.erf; exact with optimisation disabled). So they run unoptimised by default.
  */
 export function defaultOptimization(graph: Graph): 'disabled' | 'all' {
-  const f64 = graph.inputs.some(t => t.dtype === 'float64') || graph.params.some(p => p.tensor.dtype === 'float64') ||
-    graph.nodes.some(n => n.outputs.some(t => t.dtype === 'float64'));
-  return f64 ? 'disabled' : 'all';
+  return holdsFloat64(graph) ? 'disabled' : 'all';
 }
 
 /** A value a session takes or returns. */
@@ -54,72 +53,6 @@ export interface TensorSpec {
   name: string;
   dtype: DType;
   shape: number[];
-}
-
-const probed = new Map<string, Promise<string | null>>();
-
-function probeOnce(name: string): Promise<string | null> {
-  let p = probed.get(name);
-  if (!p) {
-    p = probeProvider(name);
-    probed.set(name, p);
-  }
-  return p;
-}
-
-/** Which provider runs, and why (what `doctor` and `%neurostorm info` print). */
-export interface ProviderChoice {
-  provider: ProviderName;
-  /** Where the choice came from: the caller, $NEUROSTORM_PROVIDER, or automatic choice. */
-  source: 'option' | 'env' | 'auto';
-  /** Providers automatic choice passed over, each with the reason. */
-  skipped: { name: string; reason: string }[];
-}
-
-/** The requested provider name, checked: a typed error for a name we do not know (e.g. "bogus"). */
-function requestedProvider(requested?: ProviderName | 'auto'): { want: string; source: ProviderChoice['source'] } {
-  const fromEnv = process.env[PROVIDER_ENV]?.trim().toLowerCase();
-  const want = requested ?? (fromEnv || 'auto');
-  const source = requested ? 'option' : fromEnv && fromEnv !== 'auto' ? 'env' : 'auto';
-  if (want !== 'auto' && !(PROVIDER_PREFERENCE as readonly string[]).includes(want)) {
-    throw new RuntimeProviderError(`unknown execution provider "${want}"${requested ? '' : ` (from ${PROVIDER_ENV})`}`, {
-      hint: `use one of ${PROVIDER_PREFERENCE.join(', ')} or auto`
-    });
-  }
-  return { want, source };
-}
-
-/**
- * The provider sessions will use, and why: the request, else $NEUROSTORM_PROVIDER, else the first
- * usable of cuda, webgpu, cpu — where automatic choice skips webgpu on a software adapter
- * (gpus.ts) without probing it, so CPU-only machines never load Dawn at all.
- */
-export async function chooseProvider(requested?: ProviderName | 'auto'): Promise<ProviderChoice> {
-  const { want, source } = requestedProvider(requested);
-  if (want !== 'auto') {
-    const reason = await probeOnce(want);
-    if (reason !== null) {
-      throw new RuntimeProviderError(`execution provider "${want}" is not usable here: ${reason}`, { hint: `unset ${PROVIDER_ENV} or choose cpu` });
-    }
-    return { provider: want as ProviderName, source, skipped: [] };
-  }
-  const listed = new Set(ort.listSupportedBackends().map(b => b.name));
-  const skipped: ProviderChoice['skipped'] = [];
-  for (const name of PROVIDER_PREFERENCE) {
-    let reason: string | null;
-    if (name !== 'cpu' && !listed.has(name)) reason = 'not in this onnxruntime-node build';
-    else if (name === 'cuda' && !cudaProviderInstalled()) reason = 'CUDA provider library not installed';
-    else if (name === 'webgpu') reason = softwareAdapterReason() ?? (await probeOnce(name));
-    else reason = await probeOnce(name);
-    if (reason === null) return { provider: name, source, skipped };
-    skipped.push({ name, reason });
-  }
-  throw new RuntimeProviderError('no execution provider could run a probe graph, not even cpu');
-}
-
-/** The provider to use (see chooseProvider). */
-export async function resolveProvider(requested?: ProviderName | 'auto'): Promise<ProviderName> {
-  return (await chooseProvider(requested)).provider;
 }
 
 /**
@@ -135,7 +68,7 @@ function thisRealm(data: HostArray, dtype: DType): HostArray {
 export class GraphSession {
   constructor(
     private readonly session: ort.InferenceSession,
-    /** The provider the session runs on (the one that actually ran the probe and was chosen). */
+    /** The provider the session runs on: the one chosen and probed (never webgpu for a float64 graph). */
     readonly provider: ProviderName,
     readonly threads: number,
     readonly inputs: readonly TensorSpec[],
@@ -165,6 +98,7 @@ export class GraphSession {
       throw new RuntimeProviderError(`onnxruntime run failed on ${this.provider}: ${(err as Error).message}`, { cause: err });
     }
     checkAborted(undefined, 'model run');
+    noteRan(this.provider);
     const out: Record<string, HostTensor> = {};
     for (const name of names) {
       const t = results[name] as ort.Tensor;
@@ -218,7 +152,7 @@ function modelBytes(graph: Graph, options: SerializeOptions): Uint8Array {
 export async function createSession(graph: Graph, options: SessionOptions & SerializeOptions = {}): Promise<GraphSession> {
   const bytes = modelBytes(graph, options);
   const { inputs, outputs } = specsOf(graph, options);
-  const provider = await resolveProvider(options.provider);
+  const provider = await providerForGraph(graph, options.provider);
   const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const optimization = options.optimization ?? defaultOptimization(graph);
   const spin = options.spin ?? process.env.NEUROSTORM_SPIN === '1';
