@@ -1,10 +1,17 @@
 /**
  * Node placement on WebGPU for every model graph (tiny configuration): how many nodes run on the
  * WebGPU provider, and which fall back to the CPU. Every fallback (op and dtypes) must be one that
- * kernel/runtime/README.md explains; float64 graphs run entirely on the CPU. The table is printed.
+ * kernel/runtime/README.md explains; float64 graphs would run entirely on the CPU, so asking for
+ * webgpu on one is refused. The table is printed.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { toModelBytes } from '../../kernel/graph/serialize';
+import { RuntimeProviderError } from '../../kernel/errors';
+import { createSession } from '../../kernel/runtime/session';
+import { placedNodes } from '../../kernel/runtime/placement';
 import * as models from '../../kernel/models';
 import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from '../../kernel/models/graph/build';
 import { buildTrainStep } from '../../kernel/train/trainer';
@@ -75,12 +82,37 @@ describeWebgpu('node placement on webgpu (tiny configuration)', () => {
     expectOnWebgpu(await nodePlacement(full.step.graph, { provider: 'webgpu' }));
   });
 
-  it('float64 graphs stay on the CPU even when webgpu is asked for', async () => {
+  it('float64 graphs: onnxruntime would run every node on the CPU, so webgpu by name is refused', async () => {
     const f64 = buildBackboneGraph(tiny.config, { batch: 1, prompts: false, heads: ['cls'], dtype: 'float64' });
-    const r = await nodePlacement(f64.graph, { provider: 'webgpu' });
-    reports.push(r);
-    expect(r.counts[WEBGPU] ?? 0).toBe(0);
-    expect(r.counts[CPU_PROVIDER]).toBe(r.nodes.length);
+    // What onnxruntime itself does with the graph on webgpu (the reason for the rule): no node on WebGPU.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-f64-'));
+    try {
+      const s = await ort.InferenceSession.create(toModelBytes(f64.graph), {
+        executionProviders: ['webgpu'],
+        graphOptimizationLevel: 'disabled',
+        enableProfiling: true,
+        profileFilePrefix: path.join(dir, 'p'),
+        logSeverityLevel: 3
+      });
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const t of [...f64.graph.inputs, ...f64.graph.params.map(p => p.tensor)]) {
+        feeds[t.name] = new ort.Tensor('float64', new Float64Array(t.shape.reduce((a, b) => a * b, 1)), [...t.shape]);
+      }
+      await s.run(feeds);
+      s.endProfiling();
+      await s.release();
+      const nodes = placedNodes(JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find(f => f.endsWith('.json'))!), 'utf8')));
+      expect(nodes.length).toBeGreaterThan(1000);
+      expect(nodes.filter(n => n.provider === WEBGPU)).toEqual([]);
+      console.log(`float64 backbone on webgpu (raw onnxruntime): ${nodes.length} nodes, all on ${CPU_PROVIDER}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // Our sessions and the placement report refuse it rather than claim webgpu.
+    await expect(nodePlacement(f64.graph, { provider: 'webgpu' })).rejects.toThrow(RuntimeProviderError);
+    await expect(createSession(f64.graph, { provider: 'webgpu' })).rejects.toThrow(/holds float64 values, which the webgpu provider cannot run/);
+    // On cpu the same graph runs, and says so.
+    expect((await createSession(f64.graph, { provider: 'cpu', cache: false })).provider).toBe('cpu');
   });
 });
 

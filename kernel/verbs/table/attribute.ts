@@ -6,6 +6,7 @@
 import { attributeSubject } from '../../eval';
 import { AttributionResult } from '../results';
 import { Verb } from '../verb';
+import { DEVICE_FLAG, onDeviceFlag } from './device-flag';
 
 export const ATTRIBUTE_VERB: Verb<AttributionResult> = {
   name: 'attribute',
@@ -21,16 +22,19 @@ export const ATTRIBUTE_VERB: Verb<AttributionResult> = {
     },
     steps: { type: 'number', integer: true, min: 1, description: 'integration points of integrated gradients (default 64)' },
     output: { type: 'number', integer: true, min: 0, description: "output column explained (default: the task's: the logit, the true class, the value)" },
-    out: { type: 'string', path: 'file', metavar: 'FILE.nii.gz', description: 'where to write the map (default RUN/attribution/SUBJECT.nii.gz)' }
+    out: { type: 'string', path: 'file', metavar: 'FILE.nii.gz', description: 'where to write the map (default RUN/attribution/SUBJECT.nii.gz)' },
+    ...DEVICE_FLAG
   },
   takesBody: true,
   call: async ({ positionals, flags }) => {
-    const a = await attributeSubject(positionals[0], String(flags.subject), {
-      method: flags.method as 'integrated-gradients' | 'gradient-x-input',
-      steps: flags.steps as number | undefined,
-      output: flags.output as number | undefined,
-      out: flags.out as string | undefined
-    });
-    return { kind: 'attribution', run: positionals[0], attribution: a };
+    const { device, ...a } = await onDeviceFlag(flags, () =>
+      attributeSubject(positionals[0], String(flags.subject), {
+        method: flags.method as 'integrated-gradients' | 'gradient-x-input',
+        steps: flags.steps as number | undefined,
+        output: flags.output as number | undefined,
+        out: flags.out as string | undefined
+      })
+    );
+    return { kind: 'attribution', run: positionals[0], attribution: a, device };
   }
 };

@@ -9,6 +9,7 @@ import { embedOnSlurm } from '../../cluster';
 import { ClusterJobsResult, EmbeddingResult } from '../results';
 import { Verb } from '../verb';
 import { argvOfFlags, checkSlurmFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
+import { DEVICE_FLAG, onDeviceFlag } from './device-flag';
 
 export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
   name: 'embed',
@@ -24,6 +25,7 @@ export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
     batch: { type: 'number', integer: true, min: 1, description: 'clips per forward (default 4)' },
     'cache-dir': { type: 'string', path: 'dir', metavar: 'DIR', description: 'preprocessing cache folder (default: DATASET/derivatives/neurostorm)' },
     subjects: { type: 'list', metavar: 'SUBJECT', description: "only these subjects' runs (what each --slurm array task embeds)" },
+    ...DEVICE_FLAG,
     ...SLURM_FLAGS
   },
   takesBody: true,
@@ -40,7 +42,7 @@ export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
       if (job.result) return { kind: 'embedding', model, dataset, out: String(flags.out), ...job.result };
       return { kind: 'cluster-jobs', jobs: [job.status], sweep: null };
     }
-    const result = await embed(runCheckpoint(model) ?? model, dataset, {
+    const result = await onDeviceFlag(flags, () => embed(runCheckpoint(model) ?? model, dataset, {
       out: String(flags.out),
       head: flags.head as 'pooled' | 'emb' | undefined,
       frames: flags.frames as number | undefined,
@@ -49,7 +51,7 @@ export const EMBED_VERB: Verb<EmbeddingResult | ClusterJobsResult> = {
       subjects: flags.subjects as string[] | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
-    });
+    }));
     return { kind: 'embedding', model, dataset, out: String(flags.out), ...result };
   }
 };

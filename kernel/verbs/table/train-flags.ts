@@ -1,8 +1,9 @@
 /**
  * Flags shared by `pretrain` and `finetune` (one schema, so both verbs take them alike): data,
- * configuration, run folder, start, seed, resume and the recipe overrides.
+ * configuration, run folder, start, seed, resume, the recipe overrides and the device.
  */
 import { FlagSchema } from '../flags';
+import { DEVICE_FLAG } from './device-flag';
 
 export const TRAIN_FLAGS: FlagSchema = {
   data: { type: 'string', required: true, path: 'dir', metavar: 'DATASET', description: 'BIDS dataset folder (raw or fMRIPrep)' },
@@ -23,7 +24,8 @@ export const TRAIN_FLAGS: FlagSchema = {
   batch: { type: 'number', integer: true, min: 1, description: "clips per step (default: the recipe's)" },
   patience: { type: 'number', integer: true, min: 0, description: 'epochs without validation improvement before stopping' },
   'cache-dir': { type: 'string', path: 'dir', metavar: 'DIR', description: 'preprocessing cache folder (default: DATASET/derivatives/neurostorm)' },
-  'checkpoint-every': { type: 'number', integer: true, min: 1, description: 'steps between mid-epoch last/ checkpoints' }
+  'checkpoint-every': { type: 'number', integer: true, min: 1, description: 'steps between mid-epoch last/ checkpoints' },
+  ...DEVICE_FLAG
 };
 
 /** The recipe overrides and shared options of a parsed train-verb call, as API options. */
