@@ -11,6 +11,7 @@ import { ClusterJobsResult, FinetuneRunResult } from '../results';
 import { Verb, VerbInput } from '../verb';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
 import { argvOfFlags, checkSlurmFlags, clusterOptionsFromFlags, SLURM_FLAGS } from './slurm-flags';
+import { onDeviceFlag } from './device-flag';
 
 /** What a sweep may vary: the finetune flags that define one run. */
 const SWEEPABLE = ['seed', 'mode', 'folds', 'task', 'lr', 'epochs', 'batch', 'prompt-len', 'label-fraction'];
@@ -70,7 +71,7 @@ export const FINETUNE_VERB: Verb<FinetuneRunResult | ClusterJobsResult> = {
       );
       return { kind: 'cluster-jobs', jobs: [job.status], sweep: job.rows };
     }
-    const result = await finetune({
+    const result = await onDeviceFlag(flags, () => finetune({
       ...trainOptionsFromFlags(flags),
       task: String(flags.task),
       mode: flags.mode as 'tpt' | 'full' | 'probe',
@@ -80,7 +81,7 @@ export const FINETUNE_VERB: Verb<FinetuneRunResult | ClusterJobsResult> = {
       labelFraction: flags.labelFraction as number | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
-    });
+    }));
     return { kind: 'finetune', ...result, metrics: new RunFolder(result.run).readJsonl('metrics.jsonl') };
   }
 };
