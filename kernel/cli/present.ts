@@ -8,6 +8,7 @@ import { configToJson } from '../models';
 import { formatDoctorReport } from '../verbs/doctor-report';
 import { describeModel, formatClusterJobs, formatMetricRows, jobsSucceeded, helpText, metricRows, offeredBy, VerbResult, VERBS, usageLine } from '../verbs';
 import { CLI_STYLE } from './style';
+import { formatDeviceRecord } from '../verbs/table/device-flag';
 
 /** Where text goes: results to stdout, diagnostics (a failing notebook's traceback) to stderr. */
 export interface Presented {
@@ -17,6 +18,13 @@ export interface Presented {
 }
 
 export function presentText(result: VerbResult): Presented {
+  const shown = presentKind(result);
+  // Verbs that run model graphs say on which device (--device): one line under any of them.
+  const device = 'device' in result ? result.device : undefined;
+  return device && shown.out !== undefined ? { ...shown, out: `${shown.out}\n${formatDeviceRecord(device)}` } : shown;
+}
+
+function presentKind(result: VerbResult): Presented {
   switch (result.kind) {
     case 'help':
       return { out: helpText(VERBS, CLI_STYLE, result.topic), code: 0 };
@@ -160,7 +168,7 @@ export function presentJson(result: VerbResult): Presented {
       return { out: text(result.report), code: cpuUsable(result) ? 0 : 1 };
     case 'model':
       return {
-        out: text({ source: result.source, parameters: result.parameters, config: configToJson(result.model.config) }),
+        out: text({ source: result.source, parameters: result.parameters, config: configToJson(result.model.config), device: result.device }),
         code: 0
       };
     case 'check':
@@ -173,7 +181,7 @@ export function presentJson(result: VerbResult): Presented {
     case 'attribution': {
       // The maps are in the NIfTI written; JSON says where, and what was explained.
       const { input: _input, volume: _volume, ...rest } = result.attribution;
-      return { out: text({ run: result.run, ...rest }), code: 0 };
+      return { out: text({ run: result.run, ...rest, device: result.device }), code: 0 };
     }
     default: {
       const { kind: _kind, ...data } = result;
