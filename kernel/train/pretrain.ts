@@ -3,12 +3,15 @@
  * from scratch or from official or own weights, with any mask family of mae-masks.ts, writing a run
  * folder like finetune (kind "pretrain", task "mae"). Validation is the masked loss on held-out
  * subjects' clips with fixed masks (seeded per clip), so epochs compare like with like.
- * Where we differ from the official code: no augmentation (the official MONAI affine/noise/smooth
- * set is not implemented); STRD is refused (the engine's MAE graph has no STRD, spec §2.8); the
- * held-out subjects are a seeded 15% split (official: its fixed split files).
+ * Training steps augment each clip as the official code always does (./augment.ts: affine, noise,
+ * smooth; `augment: 'affine' | 'intensity'` restricts the set, `false` turns it off); validation never
+ * does. `strd` adds STRD to every encoder block of the training graph (spec §2.8,
+ * models/graph/strd.ts), its Bernoulli draws fed per step from the seeded generator.
+ * Where we differ from the official code: the held-out subjects are a seeded 15% split (official: its
+ * fixed split files); augmentation and STRD draws come from our generator, not torch/MONAI streams.
  */
 import * as path from 'path';
-import { ConfigError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { splitSubjects, Splits } from '../data/splits';
 import type { NeuroStormModel } from '../models/model';
 import { assembleWeightSet } from '../models/weights/weight-set';
@@ -16,6 +19,10 @@ import { NeuroStormModel as Model } from '../models/model';
 import { readBatch } from '../data/sampler';
 import type { CacheHeader } from '../data/frame-cache';
 import { Random } from '../random';
+import { deriveSizes } from '../models/config';
+import { STRD_DEFAULTS, StrdSpec, strdInputs } from '../models/graph/strd';
+import type { HostTensor } from '../runtime/host-tensor';
+import { augmentBatch, AugmentSet } from './augment';
 import type { SessionOptions } from '../runtime/session';
 import type { LongWorkOptions } from '../progress';
 import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, restoreOptimizer } from './checkpoint';
@@ -38,8 +45,13 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
   spatialMask?: SpatialMask;
   timeMask?: TimeMask;
   maskRatio?: number;
-  /** Spatiotemporal redundancy dropout (spec §2.8): not in the engine's MAE graph; true is refused. */
-  strd?: boolean;
+  /**
+   * Spatiotemporal redundancy dropout (spec §2.8) in every encoder block of training steps: `true`
+   * for the official neighbourhoods (5, 5), or their edge lengths. Default off, as the official code.
+   */
+  strd?: boolean | Partial<StrdSpec>;
+  /** Training-step augmentation (spec §3): 'all' (default, as the official code), 'affine', 'intensity', or false. */
+  augment?: AugmentSet | false;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -90,6 +102,29 @@ export async function maskedLoss(model: NeuroStormModel, samples: readonly Sampl
   return sum / samples.length;
 }
 
+/** The STRD option as neighbourhood edge lengths (null = off), checked. */
+export function strdSpec(option: PretrainOptions['strd']): StrdSpec | null {
+  if (option === undefined || option === false) return null;
+  const given = option === true ? {} : option;
+  const spec: StrdSpec = { spatial: given.spatial ?? STRD_DEFAULTS.spatial, temporal: given.temporal ?? STRD_DEFAULTS.temporal };
+  for (const [k, v] of Object.entries(spec)) {
+    if (!Number.isSafeInteger(v) || v < 1 || v > 64) throw new UsageError(`strd ${k} neighbourhood must be a whole number from 1 to 64, got ${v}`, { hint: 'the official default is 5 (an edge of 5 tokens: ±2)' });
+  }
+  return spec;
+}
+
+/** Uniform noise for every STRD input of a step, each from its own fork (so the draws do not depend on order). */
+function strdNoise(inputs: ReturnType<typeof strdInputs>, rng: Random): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = {};
+  for (const inp of inputs) {
+    const r = rng.fork(inp.name);
+    const data = new Float32Array(inp.shape[0] * inp.shape[1]);
+    for (let i = 0; i < data.length; i++) data[i] = r.next();
+    feeds[inp.name] = { data, shape: [...inp.shape] };
+  }
+  return feeds;
+}
+
 /** The model with the MAE configuration of the mask family (window graph or token graph). */
 function withMaskConfig(model: NeuroStormModel, spec: MaskSpec): NeuroStormModel {
   const cfg = maeConfigFor(model.config, spec);
@@ -98,17 +133,22 @@ function withMaskConfig(model: NeuroStormModel, spec: MaskSpec): NeuroStormModel
 
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
   const t0 = Date.now();
+  // Options are checked before the run folder is touched.
+  const strdOption = strdSpec(options.strd);
+  const augmentOption = options.augment ?? 'all';
+  if (augmentOption !== false && !['all', 'affine', 'intensity'].includes(augmentOption)) throw new UsageError(`unknown augmentation set "${augmentOption}"`, { hint: 'all, affine, intensity, or off' });
   const run = new RunFolder(options.out);
   const resume = options.resume === true;
   run.prepare(resume);
   const prior = resume ? run.readJson<RunRecord>('run.json') : null;
   if (prior && prior.kind !== 'pretrain') throw new UsageError(`${run.file('run.json')} is a ${prior.kind} run; resume it with neurostorm ${prior.kind}`);
-  if (options.strd) throw new ConfigError('STRD (spec §2.8) is not part of the engine’s MAE graph', { hint: 'pretrain without strd' });
   const seed = prior?.seed ?? options.seed ?? 0;
   const spec: MaskSpec = (prior?.mask as MaskSpec | undefined) ?? { spatial: options.spatialMask ?? 'window', time: options.timeMask ?? 'random', ratio: options.maskRatio ?? 0.5 };
   if (!['window', 'random', 'atlas'].includes(spec.spatial) || !['random', 'tube'].includes(spec.time)) {
     throw new UsageError(`unknown mask ${spec.spatial}+${spec.time}`, { hint: 'spatial: window, random, atlas; time: random, tube' });
   }
+  const strd = prior ? ((prior.strd as StrdSpec | null | undefined) ?? null) : strdOption;
+  const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
     lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
     patience: prior ? (prior.patience as number | null) : options.patience
@@ -135,7 +175,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: { pool: resolved.pool, centre: resolved.centre }
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -161,7 +201,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     state = freshState();
     initialValidLoss = await validate(model);
   }
-  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm });
+  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined });
   if (resumed) await restoreOptimizer(last, tr);
   const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
   const root = new Random(seed);
@@ -172,6 +212,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
         run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, seed, epochs: rec.epochs,
         schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
         feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
+        extraFeeds: strd ? (_, step) => strdNoise(strdInputs(deriveSizes(model.config, frames), batch), root.fork(`strd-${step}`)) : undefined,
+        augment: augment ? (x, _, step) => augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : undefined,
         validate: async m => ({ name: 'masked_loss', value: await validate(m), higherIsBetter: false }),
         extra: { initialValidLoss }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
       },
@@ -186,7 +228,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     dataHash: data.contentHash, seeds: { run: seed }, provider: tr.trainer.provider,
     timings: { total_seconds: (Date.now() - t0) / 1000 },
     metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best },
-    extra: { mask: spec, recipe: rec.description }
+    extra: { mask: spec, strd, augment, recipe: rec.description }
   }));
   await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss });
   return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, history: state.history };
