@@ -5,7 +5,14 @@ import { PretrainRunResult } from '../results';
 import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
-import { onDeviceFlag } from './device-flag';
+
+/** --strd, or either neighbourhood edge (which implies it). */
+function strdFromFlags(flags: Record<string, unknown>): boolean | { spatial?: number; temporal?: number } {
+  const spatial = flags.strdSpatial as number | undefined;
+  const temporal = flags.strdTemporal as number | undefined;
+  if (spatial === undefined && temporal === undefined) return flags.strd === true;
+  return { spatial, temporal };
+}
 
 export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
   name: 'pretrain',
@@ -16,20 +23,26 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
     'spatial-mask': { type: 'string', choices: ['window', 'random', 'atlas'], description: 'spatial mask (default window)' },
     'time-mask': { type: 'string', choices: ['random', 'tube'], description: 'time mask (default random)' },
     'mask-ratio': { type: 'number', min: 0.05, max: 0.95, description: 'fraction of patches masked (default 0.5)' },
-    atlas: { type: 'string', path: 'file', description: 'label atlas for --spatial-mask atlas (default: the embedded atlas)' }
+    atlas: { type: 'string', path: 'file', description: 'label atlas for --spatial-mask atlas (default: the embedded atlas)' },
+    strd: { type: 'boolean', description: 'spatiotemporal redundancy dropout in every encoder block (spec §2.8; off by default, as the official code)' },
+    'strd-spatial': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD spatial neighbourhood edge in tokens (default 5; implies --strd)' },
+    'strd-temporal': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD temporal neighbourhood edge in frames (default 5; implies --strd)' },
+    augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' }
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
     if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
-    const result = await onDeviceFlag(flags, () => pretrain({
+    const result = await pretrain({
       ...trainOptionsFromFlags(flags),
       spatialMask: flags.spatialMask as 'window' | 'random' | 'atlas' | undefined,
       timeMask: flags.timeMask as 'random' | 'tube' | undefined,
       maskRatio: flags.maskRatio as number | undefined,
       atlas: flags.atlas as string | undefined,
+      strd: strdFromFlags(flags),
+      augment: flags.augment === 'off' ? false : (flags.augment as 'all' | 'affine' | 'intensity' | undefined),
       signal: ctx.signal,
       onProgress: ctx.onProgress
-    }));
+    });
     return { kind: 'pretrain', ...result, metrics: new RunFolder(result.run).readJsonl('metrics.jsonl') };
   }
 };
