@@ -5,6 +5,7 @@ import { PretrainRunResult } from '../results';
 import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
+import { onDeviceFlag } from './device-flag';
 
 /** --strd, or either neighbourhood edge (which implies it). */
 function strdFromFlags(flags: Record<string, unknown>): boolean | { spatial?: number; temporal?: number } {
@@ -32,7 +33,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
   takesBody: true,
   call: async ({ flags }, ctx) => {
     if (flags.atlas !== undefined) await checkAtlasFlag('atlas', String(flags.atlas));
-    const result = await pretrain({
+    const result = await onDeviceFlag(flags, () => pretrain({
       ...trainOptionsFromFlags(flags),
       spatialMask: flags.spatialMask as 'window' | 'random' | 'atlas' | undefined,
       timeMask: flags.timeMask as 'random' | 'tube' | undefined,
@@ -42,7 +43,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
       augment: flags.augment === 'off' ? false : (flags.augment as 'all' | 'affine' | 'intensity' | undefined),
       signal: ctx.signal,
       onProgress: ctx.onProgress
-    });
+    }));
     return { kind: 'pretrain', ...result, metrics: new RunFolder(result.run).readJsonl('metrics.jsonl') };
   }
 };
