@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from '../../errors';
-import { findVerb, generalUsage, nameIn, offeredBy, parseBody, parseVerbArgs, unknownVerb, usageLine, Verb, VERBS } from '../../verbs';
+import { findVerb, generalUsage, nameIn, offeredBy, parseBody, parseVerbArgs, unknownVerb, usageLine, Verb, VerbInput, VERBS } from '../../verbs';
 import { ProgressEvent } from '../../progress';
 import { currentSignal } from '../kernel/abort';
 import { ProgressDisplay } from '../display/progress';
@@ -83,8 +83,8 @@ function lazyProgress(label: string, out: string | null): { onProgress: (e: Prog
 }
 
 /** The folder a verb writes (`--out`), where a training verb's run.json appears; null for others. */
-function runFolderOf(input: object): string | null {
-  const out = (input as { out?: unknown }).out;
+function runFolderOf(input: VerbInput): string | null {
+  const out = input.flags.out;
   return typeof out === 'string' ? path.resolve(out) : null;
 }
 
