@@ -36,6 +36,13 @@ export interface SessionOptions {
   spin?: boolean;
   /** onnxruntime graph optimisation level; default 'all', but 'disabled' for graphs holding float64 values. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * onnxruntime's memory pattern (default on). After the first run it allocates one block for the
+   * whole planned pattern, but the CPU arena still holds the first run's chunks: peak memory doubles
+   * at the second run (measured: tiny TPT step 581 -> 1009 MB, official 12.7 GB -> killed at 22.7 GB).
+   * Training steps turn it off (runtime/trainer.ts): the arena then reuses its chunks, flat per step.
+   */
+  memPattern?: boolean;
 }
 
 /**
@@ -156,7 +163,8 @@ export async function createSession(graph: Graph, options: SessionOptions & Seri
   const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const optimization = options.optimization ?? defaultOptimization(graph);
   const spin = options.spin ?? process.env.NEUROSTORM_SPIN === '1';
-  const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${provider}:${threads}:${optimization}:${spin}`;
+  const memPattern = options.memPattern ?? true;
+  const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${provider}:${threads}:${optimization}:${spin}:${memPattern}`;
   const make = async () => {
     try {
       const session = await ort.InferenceSession.create(bytes, {
@@ -165,6 +173,7 @@ export async function createSession(graph: Graph, options: SessionOptions & Seri
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: optimization,
+        enableMemPattern: memPattern,
         logSeverityLevel: 3,
         extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } }
       });
