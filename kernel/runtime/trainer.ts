@@ -29,7 +29,8 @@ export class Trainer {
   static async create(spec: TrainingStep, store: ParameterStore, options: SessionOptions = {}): Promise<Trainer> {
     store.checkGraph(spec.graph);
     store.initializeOptimizerState(spec);
-    const session = await createSession(spec.graph, options);
+    // No memory pattern: with it, the second step's peak is twice the first (session.ts, memPattern).
+    const session = await createSession(spec.graph, { memPattern: false, ...options });
     return new Trainer(spec, store, session);
   }
 
