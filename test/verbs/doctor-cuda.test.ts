@@ -22,8 +22,8 @@ describe('doctor CUDA hint', () => {
   });
 
   it('is printed when CUDA is listed but not usable, and not otherwise', () => {
-    const cpu = { name: 'cpu', bundled: true, usable: true, reason: null };
-    const cudaMissing = { name: 'cuda', bundled: false, usable: false, reason: 'CUDA provider library not installed' };
+    const cpu = { name: 'cpu', bundled: true, usable: true, reason: null, probe: null };
+    const cudaMissing = { name: 'cuda', bundled: false, usable: false, reason: 'CUDA provider library not installed', probe: null };
     expect(cudaHint([cpu, cudaMissing])).toContain(CUDA_INSTALL_COMMAND);
     expect(cudaHint([cpu, { ...cudaMissing, usable: true, reason: null }])).toBeNull();
     expect(cudaHint([cpu])).toBeNull();
