@@ -1,11 +1,15 @@
 /**
- * STRD (spec §2.8, kernel/models/graph/strd.ts): the graph's per-token score and keep mask against an
- * independent NumPy implementation written from the spec's formulas with explicit loops over tokens
+ * STRD (spec §2.8, kernel/models/graph/strd.ts): the graph's per-token score and dropped output
+ * against the official code (fixtures/strd/official.json, made by fixtures/make_strd_fixtures.py
+ * from the official `_apply_strd` with its Bernoulli draw recorded), and against an independent
+ * NumPy implementation written from the spec's formulas with explicit loops over tokens
  * (neighbourhoods from window coordinates, masked max and sums, the unmasked numerator, the clamps),
  * the gradient flowing through the keep mask only, and the MAE training graph declaring one noise
  * input per encoder block (none in the decoder, none in the inference graph).
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as G from '../../kernel/graph';
 import { runGraph } from '../../kernel/runtime/session';
 import { Random } from '../../kernel/random';
@@ -67,12 +71,41 @@ async function runStrd(h: Float32Array, u: Float32Array, shape: [number, number,
   return { score: r.score.data as Float32Array, out: r.out.data as Float32Array, grad: r.grad.data as Float32Array, w: wData };
 }
 
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
+  return e;
+};
+
 const CASES: [string, Vec4, StrdSpec, number][] = [
   ['2x3x2x4 window, l = 3/3', [2, 3, 2, 4], { spatial: 3, temporal: 3 }, 1.5],
   ['4x4x4x4 window, official l = 5/5', [4, 4, 4, 4], { spatial: 5, temporal: 5 }, 1],
   ['1x1x1x4 window (no spatial neighbours), l = 5/1 (no temporal ones either)', [1, 1, 1, 4], { spatial: 5, temporal: 1 }, 2],
   ['2x2x2x4 window (the last stage), l = 5/5', [2, 2, 2, 4], { spatial: 5, temporal: 5 }, 3]
 ];
+
+interface OfficialCase {
+  window: Vec4;
+  spatial: number;
+  temporal: number;
+  shape: [number, number, number];
+  h: number[];
+  u: number[];
+  score: number[];
+  out: number[];
+}
+const OFFICIAL = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'strd', 'official.json'), 'utf8')).cases as OfficialCase[];
+
+test.each(OFFICIAL.map(c => [`${c.window.join('x')} window, l = ${c.spatial}/${c.temporal}`, c] as const))('official _apply_strd, %s: same score and output', async (_n, c) => {
+  const r = await runStrd(Float32Array.from(c.h), Float32Array.from(c.u), c.shape, c.window, { spatial: c.spatial, temporal: c.temporal });
+  expect(maxAbs(r.score, c.score)).toBeLessThan(1e-5);
+  // the draws: [u >= score] keeps; a u within rounding of the score could go either way, so none may be
+  const margin = Math.min(...c.u.map((u, i) => Math.abs(u - c.score[i])));
+  expect(margin).toBeGreaterThan(1e-5);
+  expect(maxAbs(r.out, c.out)).toBe(0);
+  const dropped = c.u.filter((u, i) => u < c.score[i]).length;
+  if (c.score.some(s => s > 0.05)) expect(dropped).toBeGreaterThan(0);
+});
 
 test.each(CASES)('%s: score matches the NumPy reference; keep = [u >= score]; gradient through the keep mask only', async (_n, window, spec, scale) => {
   const N = window.reduce((a, b) => a * b, 1);
