@@ -18,6 +18,8 @@ export { toModelBytes, toModelObject, liveNodes, IR_VERSION } from './serialize'
 export type { SerializeOptions } from './serialize';
 export { gradients, sumToShape } from './autodiff';
 export type { GradientOptions } from './autodiff';
+export { withCustomGradient, customGradientOf } from './custom-gradient';
+export type { CustomBackward, CustomGradContext, CustomGradientRegion } from './custom-gradient';
 export { sgd, adamw, clipGradNorm } from './optimizers';
 export type { Optimizer, SgdOptions, AdamWOptions, StepScalars, ParamUpdate } from './optimizers';
 export { buildTrainingStep, TRAINING_NAMES } from './training';
