@@ -54,7 +54,7 @@ describe('neurostorm doctor', () => {
     const c = capture();
     expect(await runCli(['doctor'], c.io)).toBe(0);
     const text = c.out.join('\n');
-    expect(text).toMatch(/^\s+cpu\s+usable, bundled$/m);
+    expect(text).toMatch(/^\s+cpu\s+usable, bundled; block: max error \S+, \S+ s$/m);
     expect(text).toMatch(/onnxruntime-node\s+1\.\d+\.\d+/);
     expect(text).toContain('jupyter data directories');
   });
