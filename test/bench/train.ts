@@ -17,7 +17,7 @@
  * this machine; set NEUROSTORM_BIGMEM_LOCK= to run without it, and never run this bench itself under
  * the same lock: it would wait on itself). Peak memory is the child's own VmHWM (/proc/self/status,
  * as test/io/child-process.ts reads it). A child whose resident size passes --max-rss-gb, or that
- * would leave the machine under 1 GiB available, is stopped and printed as "skipped: why"; so is
+ * would leave the machine under 0.75 GiB available, is stopped and printed as "skipped: why"; so is
  * one past its time limit. The step time is the median of the timed steps after one warm-up step
  * (which also builds our session); fewer steps (at least one) when the warm-up says they would not
  * fit in --budget-s.
@@ -140,7 +140,9 @@ function runGuarded(command: string, args: string[], env: NodeJS.ProcessEnv, lim
       const rssKb = treeRssKb(proc.pid as number);
       if (startedAt === null && rssKb > 64 * 1024) startedAt = now();
       if (rssKb > limits.maxRssGb * 2 ** 20) stop(`skipped: resident size passed ${limits.maxRssGb} GB (--max-rss-gb)`);
-      else if (memAvailableKb() < 2 ** 20) stop(`skipped: the machine fell under 1 GiB available at ${(rssKb / 2 ** 20).toFixed(1)} GB resident (other jobs need the rest)`);
+      // Only a running side that is itself big is stopped when the machine runs short: while it
+      // waits for the lock, or stays small, someone else's job is the one the machine cannot hold.
+      else if (startedAt !== null && rssKb > 2 ** 20 && memAvailableKb() < 0.75 * 2 ** 20) stop(`skipped: the machine fell under 0.75 GiB available at ${(rssKb / 2 ** 20).toFixed(1)} GB resident (other jobs need the rest)`);
       else if (startedAt !== null && now() - startedAt > limits.timeoutS) stop(`skipped: did not finish within ${limits.timeoutS} s`);
     }, 250);
     proc.on('close', (code, signal) => {
