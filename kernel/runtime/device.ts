@@ -24,7 +24,7 @@ export const PROVIDER_ENV = 'NEUROSTORM_PROVIDER';
 
 /** A device as users name it: a provider, or auto. */
 export type DeviceName = ProviderName | 'auto';
-export const DEVICE_NAMES: readonly DeviceName[] = ['auto', ...PROVIDER_PREFERENCE];
+export const DEVICE_NAMES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda'];
 
 /** Where the request came from (see the file comment for the order). */
 export type ChoiceSource = 'option' | 'scope' | 'default' | 'env' | 'auto';
