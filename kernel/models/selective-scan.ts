@@ -18,10 +18,11 @@
  * Backward (training): the scan is a custom-gradient region (kernel/graph/custom-gradient.ts). With
  * g_t = ∂L/∂h_t, the adjoint λ_t = g_t + a_{t+1}·λ_{t+1} is the same recurrence in reverse time,
  * and ∂L/∂x_t = λ_t, ∂L/∂log a_t = λ_t·a_t·h_{t−1}. recurrenceBackward solves it with the forward's
- * chunking (reverse CumSum within chunks, the chunk level recursively), from logA, the output h and
- * g only: it keeps no chunk intermediates of the forward alive, and it is the exact gradient of the
- * floored chunked function above (the chunk-level floor's Max passes no gradient where it is active),
- * so it equals what generic autodiff of the chunk nodes gives, to rounding.
+ * chunking (reverse CumSum within chunks, the chunk level recursively), from log a, the output h, g
+ * and one chunk-end tensor per level: it keeps no other chunk intermediate of the forward alive
+ * (selectiveScan even recomputes log a from δ and A). It is the exact gradient of the floored chunked
+ * function above (a floor's Max passes no gradient where it is active), so it equals what generic
+ * autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
  */
 import type { Tensor } from '../graph/tensor';
 import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
@@ -190,8 +191,26 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
   const [M, L, E] = u.shape;
   const N = A.shape[1];
   const d4 = reshape(delta, [M, L, E, 1]);
-  const logA = maximum(mul(d4, A), LOG_DECAY_FLOOR); // [M, L, E, N]
   const x = mul(mul(d4, reshape(u, [M, L, E, 1])), reshape(B, [M, L, 1, N]));
-  const h = linearRecurrence(logA, x, options.chunk ?? DEFAULT_CHUNK, options.backward);
+  const h = discretizedRecurrence(d4, A, x, options.chunk ?? DEFAULT_CHUNK, options.backward ?? defaultBackward);
   return sum(mul(h, reshape(C, [M, L, 1, N])), [3]);
+}
+
+/**
+ * h for log a = max(δ·A, floor) (δ [M, L, E, 1], A [E, N]) and x. With the recurrence backward the
+ * region starts at δ and A, not at log a: its backward recomputes log a (one Mul and one Max) instead of
+ * keeping two [M, L, E, N] tensors (δ·A and its floor) alive from the forward to the backward, and
+ * applies the floor's Max rule itself (gradient where δ·A ≥ floor, ties included).
+ */
+function discretizedRecurrence(d4: Tensor, A: Tensor, x: Tensor, chunk: number, backward: ScanBackward): Tensor {
+  const logA = () => maximum(mul(d4, A), LOG_DECAY_FLOOR);
+  if (x.shape[1] === 1 || backward === 'autodiff') return chunkedRecurrence(logA(), x, chunk);
+  const ends: Tensor[] = [];
+  return withCustomGradient('selectiveScan', [d4, A, x], () => chunkedRecurrence(logA(), x, chunk, ends), ({ output, gy }) => {
+    const deltaA = mul(d4, A);
+    const [dLogA, dx] = recurrenceBackward(maximum(deltaA, LOG_DECAY_FLOOR), output, gy, ends, chunk);
+    if (!dLogA) return [null, null, dx];
+    const g = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
+    return [mul(g, A), mul(g, d4), dx]; // the engine sums them to δ's and A's shapes
+  });
 }
