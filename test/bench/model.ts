@@ -1,13 +1,22 @@
 /**
- * `npm run bench -- model [--configs tiny,official] [--runs 3] [--no-train] [--no-torch] [--no-scan]`
+ * `npm run bench -- model [--configs tiny,official] [--runs 3] [--part P[,P...]] [--steps 20] [--batches 1,2,4,8]
+ *   [--no-torch] [--no-scan] [--no-train]`
  *
- * Side by side in one run, each measurement in its own child process (so peak memory is its own):
- * - ours: backbone forward (median of `runs` after a warm-up that also builds the session) and one
- *   TPT training step (prompts + cls head, AdamW), with peak RSS;
- * - the official PyTorch model on the same CPU (test/bench/model_torch.py; needs python3-torch and the
- *   official source in $NEUROSTORM_SRC, run with OMP_WAIT_POLICY=PASSIVE, 2 threads) and the ratio;
- * - the selective-scan formulations on the official stage-0 sizes (the design choice of
- *   kernel/models/selective-scan.ts measured against alternatives).
+ * Side by side in one run, each measurement in its own child process (so peak memory is its own;
+ * official-size children run under the shared big-memory lock, flock /tmp/neurostorm-bigmem.lock):
+ * - `forward`: backbone forward (median of `runs` after a warm-up that also builds the session);
+ * - `step`: TPT training steps (prompts + cls head, AdamW, recomputation on) for `--steps`
+ *   consecutive steps in one process: time and VmRSS/VmHWM after each (memory must stay flat), the
+ *   step/forward ratio, and one step without recomputation for the before/after;
+ * - `full`, `mae`: a full fine-tuning step and an MAE pretraining step (seeded random mask), peak memory;
+ * - `batch`: throughput (clips/s) and peak memory of forward and TPT step at `--batches`;
+ * - `roofline`: MatMul/Gemm/Conv FLOPs per clip counted from the graphs, achieved GFLOP/s, and this
+ *   CPU's FP32 peak estimated from its flags and clock;
+ * - `torch`: the official PyTorch model on the same CPU (test/bench/model_torch.py; needs
+ *   python3-torch and the official source in $NEUROSTORM_SRC, OMP_WAIT_POLICY=PASSIVE, 2 threads);
+ * - `scan`: the selective-scan formulations on the official stage-0 sizes.
+ * Default: every part. Goals of issue 18 (official, batch 1): TPT step peak <= 4 GB flat over 20
+ * steps, step <= 4x forward; full fine-tuning and MAE step <= 6 GB.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,7 +26,12 @@ import * as models from '../../kernel/models';
 import { Graph } from '../../kernel/graph/graph';
 import { createSession } from '../../kernel/runtime/session';
 import { selectiveScan } from '../../kernel/models/selective-scan';
-import { trainer as modelTrainer } from '../../kernel/train/trainer';
+import { liveNodes } from '../../kernel/graph/serialize';
+import type { Node } from '../../kernel/graph/tensor';
+import { buildBackboneGraph } from '../../kernel/models/graph/build';
+import { trainer as modelTrainer, TrainMode } from '../../kernel/train/trainer';
+import { randomMaeMask } from '../../kernel/models/mae-mask';
+import { createRng } from '../../kernel/random';
 
 type ConfigName = 'tiny' | 'official';
 
@@ -27,16 +41,35 @@ function fixtureFolder(name: ConfigName): string {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const peakMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+/** VmRSS and VmHWM (peak) of this process in MB (getrusage's maxRSS would include a parent's). */
+function memMB(): { rss: number; hwm: number } {
+  const s = fs.readFileSync('/proc/self/status', 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
+  return { rss: Math.round(kb('VmRSS') / 1024), hwm: Math.round(kb('VmHWM') / 1024) };
+}
+const peakMB = () => memMB().hwm;
 
 interface ChildResult {
   [k: string]: number | number[] | string;
 }
 
-async function childForward(name: ConfigName, runs: number): Promise<ChildResult> {
+/** Multiply-add FLOPs (2 per MAC) of the MatMul/Gemm/Conv nodes that feed the graph's outputs: the bulk of the arithmetic. */
+export function matmulFlops(nodes: readonly Node[]): number {
+  let f = 0;
+  for (const n of nodes) {
+    const out = n.outputs[0];
+    if (n.op === 'MatMul') f += 2 * out.size * n.inputs[0].shape[n.inputs[0].rank - 1];
+    else if (n.op === 'Gemm') f += 2 * out.size * (n.attrs.transA ? n.inputs[0].shape[0] : n.inputs[0].shape[1]);
+    else if (n.op === 'Conv') f += 2 * out.size * n.inputs[1].shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+  return f;
+}
+
+async function childForward(name: ConfigName, runs: number, batch: number): Promise<ChildResult> {
   const model = await models.load(fixtureFolder(name), { session: { provider: 'cpu', threads: 2 } });
-  const x = models.fixtureInput(name === 'tiny' ? 2 : 1, model.config.imgSize);
+  const x = models.fixtureInput(batch, model.config.imgSize);
   const t0 = now();
   await model.backbone(x, { prompts: false }); // the official timing is NeuroSTORM(prompt_len=0)
   const first = now() - t0;
@@ -46,19 +79,47 @@ async function childForward(name: ConfigName, runs: number): Promise<ChildResult
     await model.backbone(x, { prompts: false });
     times.push(now() - t);
   }
-  return { first_call_s: first, forward_s: times, peak_rss_mb: peakMB() };
+  const g = buildBackboneGraph(model.config, { batch, prompts: false }).graph;
+  return { first_call_s: first, forward_s: times, peak_rss_mb: peakMB(), gflop: matmulFlops(liveNodes(g, [...g.outputs.values()])) / 1e9 };
 }
 
-async function childTrain(name: ConfigName): Promise<ChildResult> {
+/** `steps` consecutive training steps in one process: time, VmRSS and VmHWM after each. */
+async function childSteps(name: ConfigName, steps: number, mode: TrainMode, task: 'cls' | 'mae', batch: number, recompute: boolean): Promise<ChildResult> {
   const model = await models.load(fixtureFolder(name), { session: { provider: 'cpu', threads: 2 } });
-  const batch = name === 'tiny' ? 2 : 1;
   const x = models.fixtureInput(batch, model.config.imgSize);
+  let second = { data: new Float32Array(batch).fill(1), shape: [batch, 1] };
+  if (task === 'mae') {
+    // A seeded random mask (the official masking ratio) from the kernel's own generator.
+    const m = randomMaeMask(model.config, batch, createRng(1));
+    second = { data: Float32Array.from(m.data as ArrayLike<number>), shape: [...m.shape] };
+  }
   const t0 = now();
-  const trainer = await modelTrainer(model, { task: 'cls', mode: 'tpt', batch });
+  const trainer = await modelTrainer(model, { task, mode, batch, recompute });
   const build = now() - t0;
-  const t1 = now();
-  const r = await trainer.step(x, { data: new Float32Array(batch).fill(1), shape: [batch, 1] }, 1e-4);
-  return { build_s: build, train_step_s: [now() - t1], loss: r.loss, nodes: trainer.trainer.spec.graph.nodes.length, peak_rss_mb: peakMB() };
+  const times: number[] = [];
+  const rss: number[] = [];
+  const hwm: number[] = [];
+  let loss = NaN;
+  for (let i = 0; i < steps; i++) {
+    const t = now();
+    loss = (await trainer.step(x, second, 1e-5)).loss;
+    times.push(now() - t);
+    const m = memMB();
+    rss.push(m.rss);
+    hwm.push(m.hwm);
+  }
+  const spec = trainer.trainer.spec;
+  return {
+    build_s: build,
+    train_step_s: times,
+    rss_mb: rss,
+    hwm_mb: hwm,
+    loss,
+    nodes: spec.graph.nodes.length,
+    segments: spec.recompute.segments,
+    peak_rss_mb: peakMB(),
+    gflop: matmulFlops(liveNodes(spec.graph, [...spec.graph.outputs.values()])) / 1e9
+  };
 }
 
 /** Scan formulations on one stage-0 block of the official configuration: 320 windows × 256 tokens × E 72 × N 16. */
@@ -101,8 +162,15 @@ async function childScan(variant: string, runs: number): Promise<ChildResult> {
   return { scan_s: times, nodes: g.nodes.length, peak_rss_mb: peakMB() };
 }
 
-function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): ChildResult | string {
-  const r = spawnSync(process.execPath, [__filename, '--child', ...args], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+/** Official-size children hold the shared big-memory lock (one >3 GB process at a time on the machine). */
+const LOCK = '/tmp/neurostorm-bigmem.lock';
+
+function runChild(args: string[], big: boolean): ChildResult | string {
+  const own = [__filename, '--child', ...args];
+  const useLock = big && process.env.NEUROSTORM_BENCH_LOCK !== '0' && fs.existsSync('/usr/bin/flock');
+  const r = useLock
+    ? spawnSync('/usr/bin/flock', [LOCK, process.execPath, ...own], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    : spawnSync(process.execPath, own, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ChildResult;
@@ -114,7 +182,7 @@ function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): ChildRe
 /** Wall-clock cap per PyTorch measurement (NEUROSTORM_BENCH_TORCH_TIMEOUT_S, default 900). */
 const TORCH_TIMEOUT_S = Number(process.env.NEUROSTORM_BENCH_TORCH_TIMEOUT_S ?? 900);
 
-function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train'): ChildResult | string {
+function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train', batch = 1): ChildResult | string {
   const src = process.env.NEUROSTORM_SRC;
   if (!src || !fs.existsSync(path.join(src, 'models', 'neurostorm.py'))) {
     return 'skipped: the official source is absent (set NEUROSTORM_SRC to an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/, see shared/reference/README.md)';
@@ -122,7 +190,9 @@ function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train'): Ch
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'skipped: python3-torch (or numpy) is not installed for /usr/bin/python3';
   const script = path.join(packageRoot(), 'test', 'bench', 'model_torch.py');
-  const r = spawnSync('/usr/bin/python3', [script, fixtureFolder(name), String(runs), what], {
+  const cmd = ['/usr/bin/python3', script, fixtureFolder(name), String(runs), what, String(batch)];
+  const big = name === 'official' && fs.existsSync('/usr/bin/flock') && process.env.NEUROSTORM_BENCH_LOCK !== '0';
+  const r = spawnSync(big ? '/usr/bin/flock' : cmd[0], big ? [LOCK, ...cmd] : cmd.slice(1), {
     encoding: 'utf8',
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
     maxBuffer: 1 << 24,
@@ -143,10 +213,31 @@ const fmt = (r: ChildResult | string, key: string): string => {
   return Array.isArray(v) ? `${median(v).toFixed(3)} s (runs ${v.map(t => t.toFixed(3)).join(', ')})` : String(v);
 };
 
+/**
+ * This CPU's FP32 peak: cores × clock × FLOPs per cycle from its vector flags (2 FMA pipes: AVX-512
+ * full-width 64, AVX-512 on 256-bit pipes (Zen 4, no vp2intersect) or AVX2+FMA 32, else 8).
+ */
+function cpuPeak(threads: number): { gflops: number; text: string } {
+  const info = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/));
+  const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? 'unknown CPU';
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(info)?.[1] ?? 2000);
+  const amdZen4 = /AMD/.test(model) && flags.has('avx512f') && !flags.has('avx512_vp2intersect');
+  const perCycle = flags.has('avx512f') && !amdZen4 ? 64 : flags.has('avx2') && flags.has('fma') ? 32 : 8;
+  const gflops = (threads * mhz * perCycle) / 1000;
+  return { gflops, text: `${model}, ${threads} threads × ${(mhz / 1000).toFixed(2)} GHz × ${perCycle} FP32 FLOP/cycle (${flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2' : 'SSE'}+FMA) = ${gflops.toFixed(0)} GFLOP/s` };
+}
+
+type Part = 'forward' | 'step' | 'full' | 'mae' | 'batch' | 'roofline' | 'torch' | 'scan';
+const PARTS: Part[] = ['forward', 'step', 'full', 'mae', 'batch', 'roofline', 'torch', 'scan'];
+
 export async function main(args: string[]): Promise<void> {
   if (args[0] === '--child') {
-    const [, kind, a, b] = args;
-    const res = kind === 'forward' ? await childForward(a as ConfigName, Number(b)) : kind === 'train' ? await childTrain(a as ConfigName) : await childScan(a, Number(b));
+    const [, kind, a, b, c, d, e, f] = args;
+    let res: ChildResult;
+    if (kind === 'forward') res = await childForward(a as ConfigName, Number(b), Number(c ?? 1));
+    else if (kind === 'steps') res = await childSteps(a as ConfigName, Number(b), c as TrainMode, d as 'cls' | 'mae', Number(e), f === '1');
+    else res = await childScan(a, Number(b));
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return;
   }
@@ -157,36 +248,86 @@ export async function main(args: string[]): Promise<void> {
   };
   const configs = value('--configs', 'tiny,official').split(',') as ConfigName[];
   const runs = Number(value('--runs', '3'));
+  const nSteps = Number(value('--steps', '20'));
+  const batches = value('--batches', '1,2,4,8').split(',').map(Number);
+  const parts = new Set<Part>(flag('--part') ? (value('--part', '').split(',') as Part[]) : PARTS);
+  for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--part ${p}: one of ${PARTS.join(', ')}`);
+  if (flag('--no-torch')) parts.delete('torch');
+  if (flag('--no-scan')) parts.delete('scan');
+  if (flag('--no-train')) for (const p of ['step', 'full', 'mae'] as Part[]) parts.delete(p);
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(`NeuroSTORM model benchmark — ours: onnxruntime-node CPU, 2 threads; reference: official PyTorch (OMP_WAIT_POLICY=PASSIVE, 2 threads)`);
+  const load = () => `load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;
+  out(`NeuroSTORM model benchmark — ours: onnxruntime-node CPU, 2 threads; reference: official PyTorch (OMP_WAIT_POLICY=PASSIVE, 2 threads); parts: ${[...parts].join(', ')}; ${load()}`);
+  const peak = cpuPeak(2);
   for (const name of configs) {
     out(`\n== ${name} ==`);
-    const ours = runChild(['forward', name, String(runs)]);
-    out(`ours  backbone forward: ${fmt(ours, 'forward_s')}; first call incl. graph build + session ${typeof ours === 'string' ? '-' : (ours.first_call_s as number).toFixed(2)} s; peak RSS ${typeof ours === 'string' ? '-' : ours.peak_rss_mb} MB`);
-    if (!flag('--no-torch')) {
+    const big = name === 'official';
+    const batch0 = name === 'tiny' ? 2 : 1;
+    let fwd: ChildResult | string = 'not measured';
+    let tpt: ChildResult | string = 'not measured';
+    if (parts.has('forward') || parts.has('step') || parts.has('roofline')) {
+      fwd = runChild(['forward', name, String(runs), String(batch0)], big);
+      out(`ours  backbone forward (batch ${batch0}): ${fmt(fwd, 'forward_s')}; first call incl. graph build + session ${typeof fwd === 'string' ? '-' : (fwd.first_call_s as number).toFixed(2)} s; peak RSS ${typeof fwd === 'string' ? '-' : fwd.peak_rss_mb} MB [${load()}]`);
+    }
+    if (parts.has('torch')) {
       const ref = runTorch(name, runs, 'forward');
       out(`torch backbone forward: ${fmt(ref, 'forward_s')}${typeof ref === 'string' ? '' : `; peak RSS ${Math.round(ref.max_rss_mb as number)} MB (torch ${ref.torch})`}`);
-      if (typeof ours !== 'string' && typeof ref !== 'string') {
-        const ratio = median(ours.forward_s as number[]) / median(ref.forward_s as number[]);
+      if (typeof fwd !== 'string' && typeof ref !== 'string') {
+        const ratio = median(fwd.forward_s as number[]) / median(ref.forward_s as number[]);
         out(`ratio ours/torch forward: ${ratio.toFixed(3)} (${ratio < 1 ? `${(1 / ratio).toFixed(2)}× faster` : `${ratio.toFixed(2)}× slower`})`);
       }
     }
-    if (!flag('--no-train')) {
-      const tr = runChild(['train', name]);
-      out(`ours  TPT training step (prompts + cls head, AdamW): ${fmt(tr, 'train_step_s')}; graph build + session ${typeof tr === 'string' ? '-' : (tr.build_s as number).toFixed(2)} s; ${typeof tr === 'string' ? '' : `${tr.nodes} nodes; peak RSS ${tr.peak_rss_mb} MB`}`);
-      if (!flag('--no-torch')) {
+    if (parts.has('step') || parts.has('roofline')) {
+      tpt = runChild(['steps', name, String(parts.has('step') ? nSteps : 2), 'tpt', 'cls', String(batch0), '1'], big);
+      if (typeof tpt === 'string') out(`ours  TPT step: ${tpt}`);
+      else {
+        const t = tpt.train_step_s as number[];
+        const hwm = tpt.hwm_mb as number[];
+        const rss = tpt.rss_mb as number[];
+        out(`ours  TPT step (prompts + cls head, AdamW, recompute ${tpt.segments} segments): ${t.length} steps, median ${median(t).toFixed(2)} s (first ${t[0].toFixed(2)}, last ${t[t.length - 1].toFixed(2)}); ${tpt.nodes} nodes; graph build + session ${(tpt.build_s as number).toFixed(2)} s [${load()}]`);
+        out(`      peak RSS (VmHWM) after step 1 ${hwm[0]} MB, after step ${t.length} ${hwm[t.length - 1]} MB; VmRSS per step ${rss.join(' ')}`);
+        if (typeof fwd !== 'string') out(`ratio TPT step / forward: ${(median(t) / median(fwd.forward_s as number[])).toFixed(2)} (goal <= 4)`);
+      }
+      if (parts.has('step')) {
+        const plain = runChild(['steps', name, '2', 'tpt', 'cls', String(batch0), '0'], big);
+        out(`ours  TPT step without recomputation: ${typeof plain === 'string' ? plain : `${(plain.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${plain.nodes} nodes; peak RSS ${(plain.hwm_mb as number[]).join(', ')} MB`}`);
+      }
+      if (parts.has('torch')) {
         const ref = runTorch(name, 1, 'train');
         out(`torch TPT training step: ${fmt(ref, 'train_step_s')}${typeof ref === 'string' ? '' : `; peak RSS ${Math.round(ref.max_rss_mb as number)} MB`}`);
-        if (typeof tr !== 'string' && typeof ref !== 'string') {
-          out(`ratio ours/torch train step: ${(median(tr.train_step_s as number[]) / median(ref.train_step_s as number[])).toFixed(3)}`);
-        }
       }
     }
+    for (const [part, mode, task] of [['full', 'full', 'cls'], ['mae', 'full', 'mae']] as const) {
+      if (!parts.has(part)) continue;
+      const r = runChild(['steps', name, '2', mode, task, String(batch0), '1'], big);
+      out(`ours  ${part === 'full' ? 'full fine-tuning (cls)' : 'MAE pretraining'} step: ${typeof r === 'string' ? r : `${(r.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${r.nodes} nodes; peak RSS ${(r.hwm_mb as number[]).join(', ')} MB (goal <= 6 GB)`}`);
+    }
+    if (parts.has('batch')) {
+      for (const b of batches) {
+        const f = runChild(['forward', name, '2', String(b)], big);
+        const s = runChild(['steps', name, '2', 'tpt', 'cls', String(b), '1'], big);
+        const fs_ = typeof f === 'string' ? f : `${(b / median(f.forward_s as number[])).toFixed(3)} clips/s, peak ${f.peak_rss_mb} MB`;
+        const ss = typeof s === 'string' ? s : `${(b / median(s.train_step_s as number[])).toFixed(3)} clips/s, peak ${s.peak_rss_mb} MB`;
+        let ts = '';
+        if (parts.has('torch')) {
+          const rf = runTorch(name, 1, 'forward', b);
+          ts = `; torch forward ${typeof rf === 'string' ? rf : `${(b / median(rf.forward_s as number[])).toFixed(3)} clips/s, peak ${Math.round(rf.max_rss_mb as number)} MB`}`;
+        }
+        out(`batch ${b}: forward ${fs_}; TPT step ${ss}${ts} [${load()}]`);
+      }
+    }
+    if (parts.has('roofline') && typeof fwd !== 'string' && typeof tpt !== 'string') {
+      const ff = (fwd.gflop as number) / batch0;
+      const sf = (tpt.gflop as number) / batch0;
+      const fr = (fwd.gflop as number) / median(fwd.forward_s as number[]);
+      const sr = (tpt.gflop as number) / median(tpt.train_step_s as number[]);
+      out(`roofline: MatMul/Gemm/Conv FLOPs per clip: forward ${ff.toFixed(1)} GFLOP, TPT step ${sf.toFixed(1)} GFLOP; achieved ${fr.toFixed(1)} GFLOP/s forward, ${sr.toFixed(1)} GFLOP/s step; CPU peak ${peak.text}: ${((100 * fr) / peak.gflops).toFixed(1)}% / ${((100 * sr) / peak.gflops).toFixed(1)}% of peak`);
+    }
   }
-  if (!flag('--no-scan')) {
+  if (parts.has('scan')) {
     out('\n== selective scan, one official stage-0 block (320 windows × 256 steps × E 72 × N 16) ==');
     for (const v of ['K4-groups46 (default)', 'K4-groups1 (no cache blocking)', 'K4-groups12', 'K4-groups160', 'K2-groups46', 'K3-groups46']) {
-      const r = runChild(['scan', v, String(runs)]);
+      const r = runChild(['scan', v, String(runs)], false);
       out(`${v.padEnd(32)} ${fmt(r, 'scan_s')}${typeof r === 'string' ? '' : `; ${r.nodes} nodes; peak RSS ${r.peak_rss_mb} MB`}`);
     }
   }

@@ -7,7 +7,7 @@ mamba_ssm/monai/einops from $NEUROSTORM_SHIMS (default: ../shared/reference/shim
 loads the fixture weights (weights.safetensors [+ prompts.safetensors]) and the fixture input, and
 prints one JSON line: {"forward_s": [...], "train_step_s": [...], "max_rss_mb": ..}.
 
-Usage: model_torch.py <fixture dir> <runs> <forward|train>
+Usage: model_torch.py <fixture dir> <runs> <forward|train> [batch (default 1)]
 Run it with OMP_WAIT_POLICY=PASSIVE (the bench does): Debian's torch spins two thread pools otherwise.
 """
 import json
@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 fixture, runs, what = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+batch = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 src = os.environ["NEUROSTORM_SRC"]
 shims = os.environ.get("NEUROSTORM_SHIMS") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "shims")
 sys.path.insert(0, os.path.abspath(shims))
@@ -56,9 +57,9 @@ if prompt_len:
 model.load_state_dict(state, strict=True)
 D, H, W, T = cfg["neurostorm_args"]["img_size"]
 d, h, w, t = np.meshgrid(np.arange(D), np.arange(H), np.arange(W), np.arange(T), indexing="ij")
-x = torch.from_numpy((np.sin(0.37 * d + 0.11 * h) * np.cos(0.23 * w - 0.31 * t)).astype(np.float32)[None, None])
+x = torch.from_numpy((np.sin(0.37 * d + 0.11 * h) * np.cos(0.23 * w - 0.31 * t)).astype(np.float32)[None, None]).repeat(batch, 1, 1, 1, 1, 1)
 
-result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": batch}
 if what == "forward":
     model.eval()
     times = []
@@ -76,7 +77,7 @@ else:
         p.requires_grad = "prompt" in n
     params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
-    target = torch.ones(1, 1)
+    target = torch.ones(batch, 1)
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
