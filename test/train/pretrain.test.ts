@@ -114,3 +114,18 @@ describe('mask families', () => {
     expect(r.loss).toBeCloseTo(num / mask.data.reduce((a, v) => a + v, 0), 4);
   });
 });
+
+test('an interrupted pretraining with STRD and augmentation resumes to the same numbers as an uninterrupted one', async () => {
+  const data = await cohort('pre-resume', { subjects: 4, sessions: 1, frames: 20, seed: 5 });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pre-resume-'));
+  const options = { data, epochs: 2, batch: 1, lr: 1e-3, seed: 3, strd: true, augment: 'all' as const };
+  const whole = await pretrain({ ...options, out: path.join(work, 'whole') });
+  const out = path.join(work, 'cut');
+  const stop = new AbortController();
+  // stop mid-epoch of the second epoch (each epoch has 3 steps here)
+  await expect(pretrain({ ...options, out, signal: stop.signal, onProgress: e => e.step === 4 && e.loss !== undefined && !e.metric && stop.abort() })).rejects.toThrow();
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).status).toBe('interrupted');
+  const resumed = await pretrain({ data, out, resume: true });
+  expect(resumed.finalValidLoss).toBe(whole.finalValidLoss);
+  expect(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(work, 'whole', 'metrics.jsonl'), 'utf8'));
+});
