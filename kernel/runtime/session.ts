@@ -43,6 +43,12 @@ export interface SessionOptions {
    * Training steps turn it off (runtime/trainer.ts): the arena then reuses its chunks, flat per step.
    */
   memPattern?: boolean;
+  /**
+   * onnxruntime's CPU memory arena (default on). Off, freed tensors go back to malloc: the official
+   * TPT step then stays at one peak over steps and falls to ~2 GB between them, where with the arena
+   * its second step passed the first step's 6.7 GB (issue 18). Training steps turn it off.
+   */
+  cpuArena?: boolean;
 }
 
 /**
@@ -164,7 +170,8 @@ export async function createSession(graph: Graph, options: SessionOptions & Seri
   const optimization = options.optimization ?? defaultOptimization(graph);
   const spin = options.spin ?? process.env.NEUROSTORM_SPIN === '1';
   const memPattern = options.memPattern ?? true;
-  const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${provider}:${threads}:${optimization}:${spin}:${memPattern}`;
+  const cpuArena = options.cpuArena ?? true;
+  const key = `${crypto.createHash('sha256').update(bytes).digest('hex')}:${provider}:${threads}:${optimization}:${spin}:${memPattern}:${cpuArena}`;
   const make = async () => {
     try {
       const session = await ort.InferenceSession.create(bytes, {
@@ -174,6 +181,7 @@ export async function createSession(graph: Graph, options: SessionOptions & Seri
         executionMode: 'sequential',
         graphOptimizationLevel: optimization,
         enableMemPattern: memPattern,
+        enableCpuMemArena: cpuArena,
         logSeverityLevel: 3,
         extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } }
       });
