@@ -140,9 +140,10 @@ function runGuarded(command: string, args: string[], env: NodeJS.ProcessEnv, lim
       const rssKb = treeRssKb(proc.pid as number);
       if (startedAt === null && rssKb > 64 * 1024) startedAt = now();
       if (rssKb > limits.maxRssGb * 2 ** 20) stop(`skipped: resident size passed ${limits.maxRssGb} GB (--max-rss-gb)`);
-      // Only a running side that is itself big is stopped when the machine runs short: while it
-      // waits for the lock, or stays small, someone else's job is the one the machine cannot hold.
-      else if (startedAt !== null && rssKb > 2 ** 20 && memAvailableKb() < 0.75 * 2 ** 20) stop(`skipped: the machine fell under 0.75 GiB available at ${(rssKb / 2 ** 20).toFixed(1)} GB resident (other jobs need the rest)`);
+      // Only a running side that is itself big (> 3 GB, the shared-lock rule) is stopped when the
+      // machine runs short: while it waits for the lock, or stays small, someone else's job is the
+      // one the machine cannot hold.
+      else if (startedAt !== null && rssKb > 3 * 2 ** 20 && memAvailableKb() < 0.75 * 2 ** 20) stop(`skipped: the machine fell under 0.75 GiB available at ${(rssKb / 2 ** 20).toFixed(1)} GB resident (other jobs need the rest)`);
       else if (startedAt !== null && now() - startedAt > limits.timeoutS) stop(`skipped: did not finish within ${limits.timeoutS} s`);
     }, 250);
     proc.on('close', (code, signal) => {
