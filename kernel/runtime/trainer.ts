@@ -30,7 +30,8 @@ export class Trainer {
     store.checkGraph(spec.graph);
     store.initializeOptimizerState(spec);
     // No memory pattern: with it, the second step's peak is twice the first (session.ts, memPattern).
-    const session = await createSession(spec.graph, { memPattern: false, ...options });
+    // No CPU arena: the official step's peak then stays flat and memory is returned between steps.
+    const session = await createSession(spec.graph, { memPattern: false, cpuArena: false, ...options });
     return new Trainer(spec, store, session);
   }
 
