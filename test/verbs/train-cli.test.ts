@@ -60,7 +60,7 @@ test('pretrain, then finetune from the pretrained run; bad input is refused with
   const ft = path.join(work, 'sex');
   const args = ['finetune', '--data', data, '--task', 'sex', '--mode', 'tpt', '--config', 'cpu', '--out', ft, '--from', pre];
   const f = capture();
-  const code = await runCli([...args, '--seed', '2', '--folds', '2', '--epochs', '2', '--batch', '2', '--cache-dir', caches, '--json'], f.io);
+  const code = await runCli([...args, '--seed', '2', '--folds', '2', '--epochs', '2', '--batch', '2', '--cache-dir', caches, '--device', 'cpu', '--json'], f.io);
   expect(f.err.filter(l => !/^finetune .*\d+\/\d+/.test(l))).toEqual([]);
   expect(code).toBe(0);
   const result = JSON.parse(f.out.join(''));
@@ -71,11 +71,17 @@ test('pretrain, then finetune from the pretrained run; bad input is refused with
   expect(result.metrics.length).toBeGreaterThan(0);
   const run = JSON.parse(fs.readFileSync(path.join(ft, 'run.json'), 'utf8'));
   expect(run).toMatchObject({ kind: 'finetune', task: 'sex', mode: 'tpt', config: 'cpu', status: 'done' });
+  // --device: the result and the manifest say what was asked and what ran.
+  expect(result.device).toEqual({ requested: 'cpu', source: 'scope', provider: 'cpu', ran: ['cpu'] });
+  const manifest = JSON.parse(fs.readFileSync(path.join(ft, 'manifest.json'), 'utf8'));
+  expect(manifest.provider).toBe('cpu');
+  expect(manifest.device).toEqual({ requested: 'cpu', source: 'scope', ran: ['cpu'] });
 
   // Usage errors: exit 2 before anything is written.
   const usage: [string[], RegExp][] = [
     [['finetune', '--data', data, '--task', 'handedness', '--out', path.join(work, 'u1')], /--task must be one of sex, age, diagnosis, state, reid, phenotype:COLUMN, got "handedness"/],
     [['finetune', '--data', data, '--task', 'sex', '--mode', 'half', '--out', path.join(work, 'u2')], /--mode must be one of tpt, full, probe/],
+    [['finetune', '--data', data, '--task', 'sex', '--device', 'gpu', '--out', path.join(work, 'u2d')], /--device must be one of auto, cpu, webgpu, cuda, got "gpu"/],
     [['finetune', '--data', data, '--task', 'sex', '--folds', '1', '--out', path.join(work, 'u3')], /--folds must be a whole number >= 2/],
     [['finetune', '--task', 'sex', '--out', path.join(work, 'u4')], /--data is required/],
     [['pretrain', '--data', data, '--out', path.join(work, 'u5'), '--mask-ratio', '1.5'], /--mask-ratio must be a number from 0.05 to 0.95/]
