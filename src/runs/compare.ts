@@ -3,6 +3,7 @@
  * highlighted, their metrics with 95% intervals each beside its own baseline, and their curves
  * overlaid in one plot. Text only through textContent.
  */
+import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import { configRows, metricCompareRows } from './compare-model';
 import { curvesPayload } from './curve-series';
@@ -36,8 +37,10 @@ function section(title: string, content: HTMLElement): HTMLElement {
 }
 
 export class RunsCompareView extends Panel {
+  /** Heading and metrics first, the overlaid curves under them, then the (long) configuration. */
+  private readonly summary = new Widget();
   private readonly plot = plotWidget();
-  private readonly tables = new Widget();
+  private readonly config = new Widget();
 
   constructor(readonly runs: [string, string]) {
     super();
@@ -45,8 +48,15 @@ export class RunsCompareView extends Panel {
     this.addClass('jp-NeuroStormRunView');
     this.addClass('jp-NeuroStormCompare');
     this.title.closable = true;
-    this.addWidget(this.tables);
+    this.addWidget(this.summary);
     this.addWidget(this.plot.widget);
+    this.addWidget(this.config);
+  }
+
+  /** Closing the tab disposes the view (the default only detaches it), so the plugin forgets it. */
+  protected override onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   showRuns(a: RunRow, b: RunRow): void {
@@ -59,11 +69,13 @@ export class RunsCompareView extends Panel {
     const heading = document.createElement('div');
     heading.className = 'jp-NeuroStormRunView-heading';
     heading.textContent = `${a.name} (${a.task}, ${a.mode}, ${a.status}) vs ${b.name} (${b.task}, ${b.mode}, ${b.status})`;
-    this.tables.node.replaceChildren(
+    this.summary.node.replaceChildren(
       heading,
       section('Metrics [95% CI]', metrics.length
         ? table('jp-NeuroStormCompare-metrics', ['metric', a.name, baseline(a), b.name, baseline(b)], metrics.map(m => ({ cells: [m.metric, m.a, m.aBaseline, m.b, m.bBaseline] })))
-        : Object.assign(document.createElement('p'), { textContent: 'Neither run is evaluated yet: run %neurostorm evaluate on it.' })),
+        : Object.assign(document.createElement('p'), { textContent: 'Neither run is evaluated yet: run %neurostorm evaluate on it.' }))
+    );
+    this.config.node.replaceChildren(
       section(`Configuration (${config.filter(r => r.differs).length} differ)`, table('jp-NeuroStormCompare-config', ['', a.name, b.name], config.map(r => ({ cells: [r.key, r.a, r.b], differs: r.differs }))))
     );
     const payload = curvesPayload([a, b], `${a.name} vs ${b.name}: training and validation`);

@@ -3,6 +3,7 @@
  * metric per epoch (curve-series.ts), opened from the runs panel and kept current while the run
  * trains (the plugin hands it each refreshed row; the record brings new points at epoch ends).
  */
+import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import { curvesPayload } from './curve-series';
 import { plotWidget } from './plot-widget';
@@ -24,6 +25,12 @@ export class RunCurvesView extends Panel {
     this.addWidget(this.heading);
     this.addWidget(this.plot.widget);
     this.addWidget(this.empty);
+  }
+
+  /** Closing the tab disposes the view (the default only detaches it), so the plugin forgets it. */
+  protected override onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   showRun(row: RunRow): void {
