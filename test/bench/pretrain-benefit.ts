@@ -1,0 +1,160 @@
+/**
+ * `npm run bench -- pretrain-benefit [--subjects 60] [--pretrain-subjects 40] [--seeds 1,2,3]
+ *                                    [--fraction 0.1] [--pretrain-epochs 4] [--pretrain-batch 2]
+ *                                    [--finetune-epochs 12] [--work DIR]`
+ *
+ * Issue 12: "a pretrained start beats a random start with 10% of the labels (mean over at least 3
+ * seeds)". MAE-pretrains the CPU configuration (default recipe, augmentation on) on one synthetic
+ * cohort, then fine-tunes TPT for sex on another cohort (same generator, other subjects: the
+ * pretraining data never contain the evaluation subjects) keeping `--fraction` of the training
+ * subjects' labels (finetune `labelFraction`: stratified by class, at least one subject per class),
+ * from the pretrained backbone and from a random one, with the same seed, split and labelled subset
+ * per pair. Splits: 60% train (the fraction is of these), 10% validation (early stopping, all
+ * labelled: the same for both starts), 30% test. Prints the held-out masked loss before and after
+ * pretraining and a per-seed table of test-subject AUROC (clip logits averaged per subject, as the
+ * official evaluation) and balanced accuracy, with the means and the paired difference.
+ *
+ * The diagnosis (what the encoder learns, without fine-tuning noise): frozen pooled backbone features
+ * of every evaluation subject from the pretrained model and from random ones; a difference-of-class-
+ * means linear score fitted on k labelled subjects per class (k = 2: the 10% setting; and half the
+ * cohort) and scored by AUROC on all other subjects, over 300 random draws of the labelled subjects.
+ *
+ * Not a timed test: about 15 CPU-minutes on 2 idle cores at the defaults (synthesis, preprocessing,
+ * pretraining, 2 × seeds fine-tunes). Pretraining batch 2 keeps every process under ~3 GB resident
+ * (MAE batch 4 peaks at 4.4 GB, which would need the shared big-memory lock). `--work DIR` reuses
+ * finished runs in DIR (pretraining and each fine-tune), so an interrupted bench continues.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { auroc, balancedAccuracy } from '../../kernel/eval/metrics';
+import { finetune } from '../../kernel/train/finetune';
+import { predictClips } from '../../kernel/train/predict';
+import { labelledClips, Sample } from '../../kernel/train/samples';
+import { resolveConfig } from '../../kernel/train/presets';
+import { startingModel } from '../../kernel/train/starting-model';
+import { Random } from '../../kernel/random';
+import type { NeuroStormModel } from '../../kernel/models/model';
+import { pretrain } from '../../kernel/train/pretrain';
+import { cohort } from '../train/cohort';
+
+interface Clip {
+  subject: string;
+  split: string;
+  target: number;
+  output: number[];
+}
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+/** Test-subject scores: raw logits averaged per subject. */
+function testMetrics(run: string): { auroc: number; balancedAccuracy: number; subjects: number; labelled: number } {
+  const clips = JSON.parse(fs.readFileSync(path.join(run, 'predictions.json'), 'utf8')).clips as Clip[];
+  const by = new Map<string, { target: number; sum: number; n: number }>();
+  for (const c of clips.filter(c => c.split === 'test')) {
+    const g = by.get(c.subject) ?? { target: c.target, sum: 0, n: 0 };
+    g.sum += c.output[0];
+    g.n++;
+    by.set(c.subject, g);
+  }
+  const rows = [...by.values()];
+  const labels = rows.map(r => r.target);
+  const scores = rows.map(r => r.sum / r.n);
+  // the fraction applies to these (predictions.json holds validation and test clips only)
+  const labelled = JSON.parse(fs.readFileSync(path.join(run, 'split.json'), 'utf8')).folds[0].train.length;
+  return { auroc: auroc(labels, scores), balancedAccuracy: balancedAccuracy(labels, scores.map(s => (s > 0 ? 1 : 0))), subjects: rows.length, labelled };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const subjects = Number(arg(args, 'subjects', '60'));
+  const preSubjects = Number(arg(args, 'pretrain-subjects', '40'));
+  const seeds = arg(args, 'seeds', '1,2,3').split(',').map(Number);
+  const fraction = Number(arg(args, 'fraction', '0.1'));
+  const preEpochs = Number(arg(args, 'pretrain-epochs', '4'));
+  const ftEpochs = Number(arg(args, 'finetune-epochs', '12'));
+  const preBatch = Number(arg(args, 'pretrain-batch', '2'));
+  const work = arg(args, 'work', fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pretrain-benefit-')));
+  const t0 = Date.now();
+  const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
+  log(`load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}; work ${work}`);
+  const preData = await cohort('benefit-pre', { subjects: preSubjects, sessions: 1, frames: 20, seed: 31 });
+  const ftData = await cohort('benefit-ft', { subjects, sessions: 1, frames: 20, seed: 32 });
+  log('cohorts ready');
+  const mae = path.join(work, 'mae');
+  const pre = fs.existsSync(path.join(mae, 'manifest.json'))
+    ? (() => {
+        const m = JSON.parse(fs.readFileSync(path.join(mae, 'manifest.json'), 'utf8')).metrics;
+        return { initialValidLoss: m.initial_valid_masked_loss as number, finalValidLoss: m.final_valid_masked_loss as number };
+      })()
+    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1 });
+  log(`pretraining (${preSubjects} subjects, ${preEpochs} epochs, augmentation on): held-out masked loss ${pre.initialValidLoss.toFixed(4)} -> ${pre.finalValidLoss.toFixed(4)}`);
+  const rows: { seed: number; pre: ReturnType<typeof testMetrics>; rand: ReturnType<typeof testMetrics> }[] = [];
+  for (const seed of seeds) {
+    const common = { data: ftData, task: 'sex', mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 } };
+    const preRun = path.join(work, `pre-${seed}`);
+    const randRun = path.join(work, `rand-${seed}`);
+    if (!fs.existsSync(path.join(preRun, 'predictions.json'))) await finetune({ ...common, from: mae, out: preRun });
+    if (!fs.existsSync(path.join(randRun, 'predictions.json'))) await finetune({ ...common, out: randRun });
+    const row = { seed, pre: testMetrics(preRun), rand: testMetrics(randRun) };
+    rows.push(row);
+    log(`seed ${seed}: pretrained AUROC ${row.pre.auroc.toFixed(3)}, random ${row.rand.auroc.toFixed(3)} (${fraction} of ${row.pre.labelled} training subjects labelled, ${row.pre.subjects} test subjects)`);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  process.stdout.write(`\nsex, TPT, ${fraction * 100}% of the training labels; test-subject AUROC (balanced accuracy)\n`);
+  process.stdout.write('seed | pretrained | random | training subjects (before the fraction) | test subjects\n');
+  for (const r of rows) process.stdout.write(`${r.seed} | ${r.pre.auroc.toFixed(3)} (${r.pre.balancedAccuracy.toFixed(3)}) | ${r.rand.auroc.toFixed(3)} (${r.rand.balancedAccuracy.toFixed(3)}) | ${r.pre.labelled} | ${r.pre.subjects}\n`);
+  const mp = mean(rows.map(r => r.pre.auroc));
+  const mr = mean(rows.map(r => r.rand.auroc));
+  process.stdout.write(`mean | ${mp.toFixed(3)} (${mean(rows.map(r => r.pre.balancedAccuracy)).toFixed(3)}) | ${mr.toFixed(3)} (${mean(rows.map(r => r.rand.balancedAccuracy)).toFixed(3)}) |\n`);
+  process.stdout.write(`paired difference (pretrained - random) AUROC: mean ${(mp - mr).toFixed(3)}, per seed ${rows.map(r => (r.pre.auroc - r.rand.auroc).toFixed(3)).join(', ')}\n`);
+  await diagnose(ftData, mae, seeds, log);
+  process.stdout.write(`${mp > mr ? 'pretrained start beats random start' : 'pretrained start does NOT beat random start'} on the mean; ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}\n`);
+}
+
+/** Mean pooled backbone features per subject. */
+async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promise<Map<string, number[]>> {
+  const cfg = resolveConfig('cpu');
+  const f = await predictClips(model, samples, { type: 'reid', batch: 4, pool: cfg.pool, centre: cfg.centre });
+  const by = new Map<string, number[][]>();
+  samples.forEach((s, i) => by.set(s.subject, [...(by.get(s.subject) ?? []), f[i]]));
+  return new Map([...by].map(([k, rows]) => [k, rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length)]));
+}
+
+/** AUROC of a difference-of-means score fitted on k subjects per class, on the rest; mean and sd over draws. */
+function probe(features: Map<string, number[]>, labels: Map<string, number>, k: number, draws: number): { mean: number; sd: number } {
+  const rng = new Random(77);
+  const ids = [...features.keys()].sort();
+  const byClass = [0, 1].map(c => ids.filter(id => labels.get(id) === c));
+  const values: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    const chosen = byClass.map(list => rng.shuffle([...list]).slice(0, k));
+    const mu = chosen.map(list => features.get(list[0])!.map((_, j) => list.reduce((a, id) => a + features.get(id)![j], 0) / list.length));
+    const w = mu[1].map((v, j) => v - mu[0][j]);
+    const train = new Set(chosen.flat());
+    const rest = ids.filter(id => !train.has(id));
+    const score = (id: string) => features.get(id)!.reduce((a, v, j) => a + v * w[j], 0);
+    values.push(auroc(rest.map(id => labels.get(id)!), rest.map(score)));
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) };
+}
+
+async function diagnose(data: string, mae: string, seeds: number[], log: (s: string) => void): Promise<void> {
+  const clips = await labelledClips(data, 'sex');
+  const labels = new Map(clips.samples.map(s => [s.subject, Number(s.label)]));
+  const cfg = resolveConfig('cpu');
+  const starts: [string, NeuroStormModel][] = [['pretrained', (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: false })).model]];
+  for (const seed of seeds) starts.push([`random seed ${seed}`, (await startingModel({ config: cfg, explicitConfig: false, seed, mae: false })).model]);
+  const half = Math.floor(Math.min(...[0, 1].map(c => [...labels.values()].filter(v => v === c).length)) / 2);
+  process.stdout.write(`\nfrozen pooled features, difference-of-means probe, test AUROC over 300 draws (mean ± sd)\nbackbone | 2 per class | ${half} per class\n`);
+  for (const [name, model] of starts) {
+    const f = await subjectFeatures(model, clips.samples);
+    const a = probe(f, labels, 2, 300);
+    const b = probe(f, labels, half, 300);
+    process.stdout.write(`${name} | ${a.mean.toFixed(3)} ± ${a.sd.toFixed(3)} | ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)}\n`);
+  }
+  log('diagnosis done');
+}
