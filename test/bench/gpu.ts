@@ -1,11 +1,11 @@
 /**
  * `npm run bench -- gpu [--config official|tiny] [--part forward,step,placement] [--runs 3] [--steps 3]
- *   [--providers webgpu,cuda] [--mem-limit-gb G] [--timeout-s S]`
+ *   [--providers webgpu,cuda] [--graphs forward,step] [--mem-limit-gb G] [--timeout-s S]`
  *
  * The GPU path beside the CPU in one run: the backbone forward and a TPT training step (prompts +
  * cls head, AdamW, batch 1) on every usable GPU provider (cuda where its library runs, webgpu where
  * Dawn finds an adapter) and on cpu, in clips/s; `placement` adds the node placement of both graphs
- * on each GPU provider (kernel/runtime/placement.ts). The adapter is named, and when it is a
+ * on each GPU provider (kernel/runtime/placement.ts; `--graphs` picks which). The adapter is named, and when it is a
  * software one (lavapipe, SwiftShader) every GPU figure is marked: it only proves the path runs,
  * it is not a speed. On a machine with a real GPU these are the figures to publish.
  *
@@ -283,8 +283,9 @@ export async function main(args: string[]): Promise<void> {
   }
   if (parts.includes('placement')) {
     out('\n== node placement on each GPU provider ==');
+    const graphs = value('--graphs', 'forward,step').split(',').filter((g): g is 'forward' | 'step' => g === 'forward' || g === 'step');
     for (const s of gpu) {
-      for (const graph of ['forward', 'step'] as const) {
+      for (const graph of graphs) {
         const { result, peakMB } = await runChild(['placement', config, s.name, graph], big, limits);
         const label = graph === 'forward' ? 'forward' : 'TPT step';
         out(typeof result === 'string' ? `${label} on ${s.name}: ${result}` : `${label}: ${result.text}\n  (${(result.seconds as number).toFixed(0)} s, peak ${(peakMB / 1024).toFixed(2)} GB)`);
