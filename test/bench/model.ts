@@ -1,13 +1,14 @@
 /**
  * `npm run bench -- model [--configs tiny,official] [--runs 3] [--part P[,P...]] [--steps 20] [--batches 1,2,4,8]
- *   [--no-torch] [--no-scan] [--no-train]`
+ *   [--no-torch] [--no-scan] [--no-train] [--no-plain]`
  *
  * Side by side in one run, each measurement in its own child process (so peak memory is its own;
  * official-size children run under the shared big-memory lock, flock /tmp/neurostorm-bigmem.lock):
  * - `forward`: backbone forward (median of `runs` after a warm-up that also builds the session);
  * - `step`: TPT training steps (prompts + cls head, AdamW, recomputation on) for `--steps`
  *   consecutive steps in one process: time and VmRSS/VmHWM after each (memory must stay flat), the
- *   step/forward ratio, and one step without recomputation for the before/after;
+ *   step/forward ratio, and two steps without recomputation for the before/after (`--no-plain`
+ *   skips them: 12.7 GB at the official size);
  * - `full`, `mae`: a full fine-tuning step and an MAE pretraining step (seeded random mask), peak memory;
  * - `batch`: throughput (clips/s) and peak memory of forward and TPT step at `--batches`;
  * - `roofline`: MatMul/Gemm/Conv FLOPs per clip counted from the graphs, achieved GFLOP/s, and this
@@ -288,7 +289,7 @@ export async function main(args: string[]): Promise<void> {
         out(`      peak RSS (VmHWM) after step 1 ${hwm[0]} MB, after step ${t.length} ${hwm[t.length - 1]} MB; VmRSS per step ${rss.join(' ')}`);
         if (typeof fwd !== 'string') out(`ratio TPT step / forward: ${(median(t) / median(fwd.forward_s as number[])).toFixed(2)} (goal <= 4)`);
       }
-      if (parts.has('step')) {
+      if (parts.has('step') && !flag('--no-plain')) {
         const plain = runChild(['steps', name, '2', 'tpt', 'cls', String(batch0), '0'], big);
         out(`ours  TPT step without recomputation: ${typeof plain === 'string' ? plain : `${(plain.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${plain.nodes} nodes; peak RSS ${(plain.hwm_mb as number[]).join(', ')} MB`}`);
       }
