@@ -12,8 +12,9 @@
  * Each measurement runs in its own child (its own peak memory; official-size children under the
  * shared lock, flock /tmp/neurostorm-bigmem.lock). The parent watches the child's memory (the whole
  * process tree, lavapipe's "device memory" included) and stops it past --mem-limit-gb (default: the
- * memory available at start minus 3 GB, at most 12 GB) or --timeout-s, reporting it as skipped with
- * the figure reached: on a 24 GB machine an official TPT step on lavapipe may not fit.
+ * memory available when the child starts, once it holds the lock, minus 2 GB, at most 12 GB) or
+ * --timeout-s, reporting it as skipped with the figure reached: on a 24 GB machine shared with
+ * other jobs an official TPT step on lavapipe may not fit.
  * Default: --config official; `--config tiny` is the fast path check (seconds).
  */
 import { spawn } from 'child_process';
@@ -144,9 +145,12 @@ function memAvailableMB(): number {
 }
 
 interface Limits {
-  memMB: number;
+  /** null: decided when each child starts (available memory then, minus 2 GB, at most 12 GB). */
+  memMB: number | null;
   timeoutS: number;
 }
+
+const autoLimitMB = () => Math.max(1024, Math.min(12 * 1024, memAvailableMB() - 2048));
 
 /**
  * Runs a child measurement (under the lock when official-size), watching its tree's memory and
@@ -165,11 +169,15 @@ function runChild(args: string[], big: boolean, limits: Limits): Promise<{ resul
   const t0 = now();
   // The lock may be held by someone else: time counts once flock has started our node child.
   let started: number | null = useLock ? null : t0;
+  let limitMB = limits.memMB ?? autoLimitMB();
   const watch = setInterval(() => {
     const mb = treeRssMB(child.pid as number);
-    if (started === null && hasChildren(child.pid as number)) started = now();
+    if (started === null && hasChildren(child.pid as number)) {
+      started = now();
+      limitMB = limits.memMB ?? autoLimitMB();
+    }
     peakMB = Math.max(peakMB, mb);
-    if (mb > limits.memMB) stopped = `skipped: does not fit, passed the ${(limits.memMB / 1024).toFixed(1)} GB memory limit (reached ${(mb / 1024).toFixed(1)} GB after ${(now() - (started ?? t0)).toFixed(0)} s); raise --mem-limit-gb on a bigger machine`;
+    if (mb > limitMB) stopped = `skipped: does not fit, passed the ${(limitMB / 1024).toFixed(1)} GB memory limit (reached ${(mb / 1024).toFixed(1)} GB after ${(now() - (started ?? t0)).toFixed(0)} s); raise --mem-limit-gb on a bigger machine`;
     else if (started !== null && now() - started > limits.timeoutS) stopped = `skipped: still running after the ${limits.timeoutS} s limit (peak ${(peakMB / 1024).toFixed(1)} GB); raise --timeout-s`;
     if (stopped) {
       clearInterval(watch);
@@ -235,7 +243,7 @@ export async function main(args: string[]): Promise<void> {
   const runs = Number(value('--runs', config === 'tiny' ? '5' : '3'));
   const steps = Number(value('--steps', '3'));
   const limits: Limits = {
-    memMB: Number(value('--mem-limit-gb', String(Math.min(12, Math.max(1, (memAvailableMB() - 3072) / 1024))))) * 1024,
+    memMB: args.includes('--mem-limit-gb') ? Number(value('--mem-limit-gb', '12')) * 1024 : null,
     timeoutS: Number(value('--timeout-s', config === 'tiny' ? '300' : '900'))
   };
   const big = config === 'official';
@@ -248,7 +256,7 @@ export async function main(args: string[]): Promise<void> {
   const adapter = webgpu?.probe?.adapter ?? null;
   const software = (name: string) => name === 'webgpu' && adapter?.software === true;
   out(`GPU benchmark, ${config} configuration (batch 1), parts ${parts.join(', ')}; ${loadavg()}`);
-  out(`memory limit per measurement ${(limits.memMB / 1024).toFixed(1)} GB, time limit ${limits.timeoutS} s`);
+  out(`memory limit per measurement ${limits.memMB === null ? `available memory at its start minus 2 GB, at most 12 GB (now ${(autoLimitMB() / 1024).toFixed(1)} GB)` : `${(limits.memMB / 1024).toFixed(1)} GB`}, time limit ${limits.timeoutS} s`);
   for (const s of statuses.filter(s => want.includes(s.name))) out(`${s.name.padEnd(7)} ${s.usable ? 'usable' : 'not usable'}${s.reason ? ` (${s.reason})` : ''}`);
   out(`webgpu adapter: ${formatAdapter(adapter, webgpu)}`);
   if (gpu.length === 0) out('no GPU provider runs here: only the cpu figures follow');
