@@ -24,7 +24,9 @@
  *
  * The PyTorch side (test/bench/train_torch.py) needs python3-torch and the official source in
  * $NEUROSTORM_SRC (shared/reference/README.md). Its selective scan is the reference Python loop;
- * it also reports the scan's share of the step, and the step with a chunked (vectorised) scan.
+ * it also reports the scan's share of the step, and the step with a chunked (vectorised) scan. At the
+ * official size its first step is timed too (no warm-up: one reference step takes minutes here, and
+ * at the CPU size torch's first step took as long as the later ones).
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -204,7 +206,7 @@ async function torch(w: Workload, o: Options): Promise<TorchMeasured | string> {
     return 'skipped: the official source is absent (set NEUROSTORM_SRC to an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/, see shared/reference/README.md)';
   }
   const script = path.join(packageRoot(), 'test', 'bench', 'train_torch.py');
-  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', 'both', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
+  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', 'both', '--warmup', w.config === 'official' ? '0' : '1', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(o.threads) };
   const r = await runGuarded('/usr/bin/python3', args, env, { timeoutS: timeoutFor(o, 2), maxRssGb: o.maxRssGb });
   if (typeof r === 'string') return r.includes("No module named 'torch'") ? 'skipped: python3-torch is not installed for /usr/bin/python3' : r;
