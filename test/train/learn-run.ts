@@ -1,0 +1,46 @@
+/**
+ * The shared setup of the "must show" learning tests (learn-subject, learn-tasks): one synthetic
+ * cohort with task blocks and two sessions, its zero-effect twin, one brief MAE pretraining, and a
+ * TPT finetune scored by `ns.evaluate` (model + FC baseline) on held-out subjects.
+ *
+ * The cohort adds the generator's two opt-in short-clip effects (kernel/data/README.md): a
+ * task-evoked regional response of 4% in the driven networks, and each subject's own stable
+ * regional amplitude pattern (log-gain sd 2 x fingerprint 0.25 = 0.5). The zero-effect twin has
+ * the same options with every effect 0, so nothing in it follows a label. Both finetune from the
+ * shipped demo model (kernel/models/demo: the CPU configuration MAE-pretrained for 3 epochs on
+ * another synthetic cohort, resting state, seed 1000), a briefly pretrained CPU model that costs
+ * no pretraining here; learn.test.ts covers pretraining on the cohort itself before TPT.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ZERO_EFFECTS } from '../../kernel/data/synth/network';
+import { evaluate, Evaluation } from '../../kernel/eval/evaluate';
+import { finetune } from '../../kernel/train/finetune';
+import { cohort } from './cohort';
+
+export const LEARN_DESIGN = { subjects: 16, sessions: 2, frames: 60, seed: 22, task: true, evokedPercent: 4, fingerprintAmplitude: 2 };
+
+export async function learnCohorts(): Promise<{ data: string; zero: string; from: string }> {
+  const data = await cohort('learn-tasks', LEARN_DESIGN);
+  const zero = await cohort('learn-tasks-zero', { ...LEARN_DESIGN, effects: ZERO_EFFECTS });
+  return { data, zero, from: 'demo' };
+}
+
+export interface LearnRun {
+  dir: string;
+  e: Evaluation;
+  seconds: number;
+}
+
+/** TPT finetune of `task` from `from` on `data` (test fraction `test`, validation 0.1), then ns.evaluate. */
+export async function learnRun(data: string, from: string, task: string, out: string, test = 0.4): Promise<LearnRun> {
+  const t0 = Date.now();
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  await finetune({ data, task, mode: 'tpt', from, out, epochs: 2, lr: 1e-3, batch: 4, seed: 1, fractions: { train: 0.9 - test, val: 0.1, test } });
+  const e = await evaluate(out, { bootstrap: { reps: 200 } });
+  return { dir: out, e, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** A metric's value of the model (or of the FC baseline). */
+export const metric = (e: Evaluation, name: string, baseline = false): number =>
+  ((baseline ? e.baseline?.metrics : e.metrics)?.[name]?.value ?? NaN) as number;
