@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scan [--runs 3] [--windows 320] [--no-step]`
+ * `npm run bench -- scan [--runs 3] [--windows 320] [--no-scan] [--no-step] [--no-recompute]`
  *
  * The selective scan's backward side by side in one run, each measurement in its own child process
  * (so each peak RSS is its own): generic autodiff through every chunk node ('autodiff', the engine
@@ -8,9 +8,10 @@
  * - scan: one official stage-0 block, batch 1 with TPT prompts: 320 windows × (256 + 50) steps ×
  *   E 72 × N 16, window groups as training graphs use them; loss Σ y·W, gradients for u, δ, A, B, C.
  *   Forward alone, then forward + backward: time (median of `runs` after a warm-up), nodes, peak RSS.
- * - step: one official TPT training step (prompts + cls head, AdamW, batch 1) built with each
- *   backward: nodes, graph build + session time, step time, peak RSS (needs ../shared/fixtures;
- *   about 13 GB with 'autodiff': run the bench under `flock /tmp/neurostorm-bigmem.lock`).
+ * - step: one official TPT training step (prompts + cls head, AdamW, batch 1, the trainer's default
+ *   activation recomputation unless --no-recompute) built with each backward: nodes, graph build +
+ *   session time, step time, peak RSS (needs ../shared/fixtures; several GB: run the bench under
+ *   `flock /tmp/neurostorm-bigmem.lock`).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -70,12 +71,12 @@ async function childScan(variant: 'forward' | ScanBackward, windows: number, run
 }
 
 /** One official TPT training step (batch 1) with the given scan backward. */
-async function childStep(backward: ScanBackward): Promise<Result> {
+async function childStep(backward: ScanBackward, recompute: boolean): Promise<Result> {
   const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
   const model = await models.load(folder, { session: SESSION });
   const x = models.fixtureInput(1, model.config.imgSize);
   const t0 = now();
-  const { step, built } = withScanBackward(backward, () => buildTrainStep(model, { task: 'cls', mode: 'tpt', batch: 1 }));
+  const { step, built } = withScanBackward(backward, () => buildTrainStep(model, { task: 'cls', mode: 'tpt', batch: 1, recompute }));
   const values = model.parameterValues();
   const entries = built.params.names().map(n => [n, { data: values.get(n)!.slice(), shape: [...step.graph.paramInfo(n)!.tensor.shape] }] as [string, HostTensor]);
   const trainer = await Trainer.create(step, new ParameterStore(entries), SESSION);
@@ -100,7 +101,7 @@ const sec = (r: Result) => median(r.s as number[]);
 export async function main(args: string[]): Promise<void> {
   if (args[0] === '--child') {
     const [, kind, variant, a, b] = args;
-    const res = kind === 'scan' ? await childScan(variant as 'forward' | ScanBackward, Number(a), Number(b)) : await childStep(variant as ScanBackward);
+    const res = kind === 'scan' ? await childScan(variant as 'forward' | ScanBackward, Number(a), Number(b)) : await childStep(variant as ScanBackward, a !== 'off');
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return;
   }
@@ -112,30 +113,33 @@ export async function main(args: string[]): Promise<void> {
   const windows = value('--windows', '320');
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`selective-scan backward: generic autodiff through the chunk nodes vs the reverse-time chunked recurrence (onnxruntime-node CPU, 2 threads)`);
-  out(`\n== scan, official stage 0 with prompts: ${windows} windows × 306 steps × E 72 × N 16; loss Σ y·W, gradients of u, δ, A, B, C ==`);
-  const fwd = runChild(['scan', 'forward', windows, runs]);
-  if (typeof fwd === 'string') out(`forward: ${fwd}`);
-  else out(`forward only              ${sec(fwd).toFixed(3)} s; ${fwd.nodes} nodes; peak RSS ${fwd.peak_rss_mb} MB`);
-  const scans: Partial<Record<ScanBackward, Result>> = {};
-  for (const b of ['autodiff', 'recurrence'] as const) {
-    const r = runChild(['scan', b, windows, runs]);
-    if (typeof r === 'string') {
-      out(`${b.padEnd(25)} ${r}`);
-      continue;
+  if (!args.includes('--no-scan')) {
+    out(`\n== scan, official stage 0 with prompts: ${windows} windows × 306 steps × E 72 × N 16; loss Σ y·W, gradients of u, δ, A, B, C ==`);
+    const fwd = runChild(['scan', 'forward', windows, runs]);
+    if (typeof fwd === 'string') out(`forward: ${fwd}`);
+    else out(`forward only              ${sec(fwd).toFixed(3)} s; ${fwd.nodes} nodes; peak RSS ${fwd.peak_rss_mb} MB`);
+    const scans: Partial<Record<ScanBackward, Result>> = {};
+    for (const b of ['autodiff', 'recurrence'] as const) {
+      const r = runChild(['scan', b, windows, runs]);
+      if (typeof r === 'string') {
+        out(`${b.padEnd(25)} ${r}`);
+        continue;
+      }
+      scans[b] = r;
+      const inForwards = typeof fwd === 'string' ? '' : ` (${(sec(r) / sec(fwd)).toFixed(2)} forwards)`;
+      out(`${`forward+backward ${b}`.padEnd(25)} ${sec(r).toFixed(3)} s${inForwards}; ${r.nodes} nodes (backward ${r.backward_nodes}); peak RSS ${r.peak_rss_mb} MB`);
     }
-    scans[b] = r;
-    const inForwards = typeof fwd === 'string' ? '' : ` (${(sec(r) / sec(fwd)).toFixed(2)} forwards)`;
-    out(`${`forward+backward ${b}`.padEnd(25)} ${sec(r).toFixed(3)} s${inForwards}; ${r.nodes} nodes (backward ${r.backward_nodes}); peak RSS ${r.peak_rss_mb} MB`);
-  }
-  if (scans.autodiff && scans.recurrence) {
-    const [a, c] = [scans.autodiff, scans.recurrence];
-    out(`ratio recurrence/autodiff: time ${(sec(c) / sec(a)).toFixed(3)}, backward nodes ${((c.backward_nodes as number) / (a.backward_nodes as number)).toFixed(3)}, peak RSS ${((c.peak_rss_mb as number) / (a.peak_rss_mb as number)).toFixed(3)}`);
+    if (scans.autodiff && scans.recurrence) {
+      const [a, c] = [scans.autodiff, scans.recurrence];
+      out(`ratio recurrence/autodiff: time ${(sec(c) / sec(a)).toFixed(3)}, backward nodes ${((c.backward_nodes as number) / (a.backward_nodes as number)).toFixed(3)}, peak RSS ${((c.peak_rss_mb as number) / (a.peak_rss_mb as number)).toFixed(3)}`);
+    }
   }
   if (args.includes('--no-step')) return;
-  out('\n== official TPT training step (prompts + cls head, AdamW, batch 1) ==');
+  const recompute = args.includes('--no-recompute') ? 'off' : 'on';
+  out(`\n== official TPT training step (prompts + cls head, AdamW, batch 1; activation recomputation ${recompute}) ==`);
   const steps: Partial<Record<ScanBackward, Result>> = {};
   for (const b of ['autodiff', 'recurrence'] as const) {
-    const r = runChild(['step', b]);
+    const r = runChild(['step', b, recompute]);
     if (typeof r === 'string') {
       out(`${b.padEnd(11)} ${r}`);
       continue;
