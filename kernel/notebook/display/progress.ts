@@ -67,6 +67,8 @@ export function progressBundle(p: ProgressPayload, metadata: Record<string, unkn
 export interface ProgressOptions {
   totalSteps?: number | null;
   totalEpochs?: number | null;
+  /** Output metadata from the first display on (see setMetadata). */
+  metadata?: Record<string, unknown>;
 }
 
 export type ProgressUpdate = Partial<Pick<ProgressPayload, 'step' | 'epoch' | 'message' | 'totalSteps'>> & {
@@ -96,6 +98,7 @@ export class ProgressDisplay {
       etaSeconds: null,
       metrics: {}
     };
+    this.metadata = options.metadata ?? {};
     this.send(true);
   }
 

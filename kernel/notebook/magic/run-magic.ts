@@ -51,16 +51,20 @@ function lazyProgress(label: string, out: string | null): { onProgress: (e: Prog
   let shown: ProgressDisplay | null = null;
   let recorded = false;
   const curve = liveTrainingCurve(`${label}: training curve`);
-  const record = (display: ProgressDisplay, force: boolean) => {
-    if (out === null || (!force && recorded) || !fs.existsSync(path.join(out, 'run.json'))) return;
-    display.setMetadata({ [RUN_RECORD_KEY]: runRecord(out) });
-    recorded = true;
-  };
+  const recordOf = () => (out !== null && fs.existsSync(path.join(out, 'run.json')) ? { [RUN_RECORD_KEY]: runRecord(out) } : null);
   return {
     onProgress: event => {
       const e = event as ProgressEvent & TrainFields;
-      shown ??= new ProgressDisplay(label, { totalSteps: e.totalSteps });
-      record(shown, e.metric !== undefined);
+      if (!shown) {
+        // The record from the first display on: the panel lists the run as soon as it starts.
+        const meta = recordOf();
+        shown = new ProgressDisplay(label, { totalSteps: e.totalSteps, ...(meta ? { metadata: meta } : {}) });
+        recorded = meta !== null;
+      } else if (!recorded || e.metric !== undefined) {
+        const meta = recordOf();
+        if (meta) shown.setMetadata(meta);
+        recorded ||= meta !== null;
+      }
       const metrics: Record<string, number> = {};
       if (e.loss !== undefined) metrics.loss = e.loss;
       if (e.lr !== undefined) metrics.lr = e.lr;
@@ -76,7 +80,8 @@ function lazyProgress(label: string, out: string | null): { onProgress: (e: Prog
       curve(e);
     },
     finish: (state, message) => {
-      if (shown) record(shown, true);
+      const meta = shown ? recordOf() : null;
+      if (meta) shown?.setMetadata(meta);
       shown?.finish(state, message);
     }
   };
