@@ -118,10 +118,11 @@ export function cutsNeedingGradient(graph: Graph, plan: RecomputePlan, wrt: read
  * Applies the plan after gradients were built: `outputGradient(t)` is the gradient tensor arriving
  * at cut `t` (the one the backward of its segment starts from), or null. Backward nodes that read a
  * segment's activations read a tied recomputed copy instead; the node list is re-sorted so copies
- * come right before their first reader. Returns the number of nodes added.
+ * come right before their first reader. Returns the segments recomputed and the nodes added.
  */
-export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient: (t: Tensor) => Tensor | null): number {
+export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient: (t: Tensor) => Tensor | null): { segments: number; nodes: number } {
   const before = graph.nodes.length;
+  let segments = 0;
   const backward = graph.nodes.slice(plan.forwardNodes);
   const readers = new Map<Tensor, { node: Node; slot: number }[]>();
   for (const node of backward) {
@@ -163,6 +164,7 @@ export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient
         const outs = graph.emit(n.op, n.inputs.map(t => copy.get(t) ?? t), n.attrs, n.outputs.length);
         n.outputs.forEach((o, k) => copy.set(o, outs[k]));
       }
+      segments++;
       for (const t of saved) {
         // Node inputs are arrays owned by the graph; rewiring in place keeps every producer link valid.
         for (const r of readers.get(t) ?? []) (r.node.inputs as Tensor[])[r.slot] = copy.get(t) as Tensor;
@@ -170,7 +172,7 @@ export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient
     }
   });
   sortTopologically(graph);
-  return graph.nodes.length - before;
+  return { segments, nodes: graph.nodes.length - before };
 }
 
 /**

@@ -90,11 +90,7 @@ export function buildTrainingStep(options: TrainingStepOptions): TrainingStep {
   const all = gradients(loss, [...candidates, ...cuts], { unreachable: 'null' });
   const grads = all.slice(0, candidates.length);
   const cutGrads = new Map(cuts.map((t, i) => [t, all[candidates.length + i]]));
-  const recompute = { segments: 0, nodes: 0 };
-  if (plan) {
-    recompute.segments = plan.segments.filter(s => cutGrads.get(s.output)).length;
-    recompute.nodes = applyRecompute(graph, plan, t => cutGrads.get(t) ?? null);
-  }
+  const recompute = plan ? applyRecompute(graph, plan, t => cutGrads.get(t) ?? null) : { segments: 0, nodes: 0 };
   // Parameters the loss does not reach get no update (PyTorch skips params whose .grad is None).
   const reached = candidates.filter((_, i) => grads[i] !== null);
   let reachedGrads = grads.filter((g): g is Tensor => g !== null);
