@@ -102,6 +102,8 @@ function hintFor(r: Request): string {
   }
 }
 
+const CUDA_NOT_INSTALLED = "onnxruntime-node's CUDA provider library is not installed (`neurostorm doctor` prints the command that installs it)";
+
 const probed = new Map<string, Promise<ProbeResult>>();
 
 /** The probe of one provider, once per process (a provider's usability does not change while it runs). */
@@ -117,7 +119,8 @@ export function probeOnce(name: string): Promise<ProbeResult> {
 async function choose(r: Request): Promise<ProviderChoice> {
   const want = checkName(r);
   if (want !== 'auto') {
-    const { reason } = await probeOnce(want);
+    // Without its library, probing cuda only yields onnxruntime's "cannot open shared object" dump.
+    const reason = want === 'cuda' && !cudaProviderInstalled() ? CUDA_NOT_INSTALLED : (await probeOnce(want)).reason;
     if (reason !== null) {
       throw new RuntimeProviderError(`execution provider "${want}" is not usable here: ${reason}${r.origin ? ` (asked for by ${r.origin})` : ''}`, { hint: hintFor(r) });
     }

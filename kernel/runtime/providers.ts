@@ -49,9 +49,15 @@ export interface ProviderStatus {
 
 /** onnxruntime prefixes messages with source locations; keep the human part. */
 function humanReason(message: string): string {
-  const first = message.split('\n')[0];
+  const first = stripAnsi(message).split('\n')[0];
   const human = /(Failed to [^]*|No supported [^]*)$/.exec(first);
   return (human ? human[1] : first).trim();
+}
+
+/** Native loggers colour their lines; reasons are plain text. */
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 /** Checks the block's output; null when right, else what was wrong. */
@@ -117,7 +123,7 @@ const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
   return new Promise(resolve => {
     execFile(process.execPath, args, { timeout: 180_000, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const adapter = name === 'webgpu' ? adapterFromLoaderLog(stderr) ?? softwareWarning(stderr) : null;
-      const warning = stderr
+      const warning = stripAnsi(stderr)
         .split('\n')
         .filter(l => !isLoaderLogLine(l))
         .map(l => l.replace(/^Warning:\s*/, '').trim())

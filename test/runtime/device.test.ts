@@ -9,6 +9,7 @@ import * as ns from '../../kernel';
 import * as G from '../../kernel/graph';
 import { RuntimeProviderError } from '../../kernel/errors';
 import { graphProvider } from '../../kernel/runtime/device';
+import { cudaProviderInstalled } from '../../kernel/runtime/providers';
 import { fixtureDir } from '../models/fixture-data';
 import { describeWebgpu } from './webgpu-gate';
 
@@ -69,6 +70,16 @@ describe('ns.runtime.device and onDevice', () => {
     // A per-call option wins over the scope.
     const s = await onDevice('auto', () => createSession(doubler(), { provider: 'cpu', cache: false }));
     expect(s.value.provider).toBe('cpu');
+  });
+
+  it('cuda by name without its library is a typed error that says so, not a native dump', async () => {
+    const asked = onDevice('cuda', async () => 1, '--device');
+    if (!cudaProviderInstalled()) {
+      await expect(asked).rejects.toThrow(/execution provider "cuda" is not usable here: onnxruntime-node's CUDA provider library is not installed .*\(asked for by --device\)/);
+    } else {
+      // Installed: it runs (a GPU machine), or fails with the probe's reason, typed.
+      await asked.then(r => expect(r.device.provider).toBe('cuda'), e => expect(e).toBeInstanceOf(RuntimeProviderError));
+    }
   });
 
   it('float64: webgpu by name is refused, auto runs it on cpu and reports cpu', () => {
