@@ -19,8 +19,8 @@
  * means linear score fitted on k labelled subjects per class (k = 2: the 10% setting; and half the
  * cohort) and scored by AUROC on all other subjects, over 300 random draws of the labelled subjects.
  *
- * Not a timed test: about 15 CPU-minutes on 2 idle cores at the defaults (synthesis, preprocessing,
- * pretraining, 2 × seeds fine-tunes). Pretraining batch 2 keeps every process under ~3 GB resident
+ * Not a timed test: 30+ minutes on the shared 2-core machine at load 15–40 (synthesis and
+ * preprocessing 80 s, pretraining 8 min, each fine-tune 1–15 min depending on the load). Pretraining batch 2 keeps every process under ~3 GB resident
  * (MAE batch 4 peaks at 4.4 GB, which would need the shared big-memory lock). `--work DIR` reuses
  * finished runs in DIR (pretraining and each fine-tune), so an interrupted bench continues.
  */
@@ -123,6 +123,14 @@ async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promi
   return new Map([...by].map(([k, rows]) => [k, rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length)]));
 }
 
+/** Features z-scored over all subjects (label-free), so no high-variance feature dominates the probe. */
+function zscored(features: Map<string, number[]>): Map<string, number[]> {
+  const rows = [...features.values()];
+  const mean = rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
+  const sd = rows[0].map((_, j) => Math.sqrt(rows.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / rows.length) || 1);
+  return new Map([...features].map(([k, r]) => [k, r.map((v, j) => (v - mean[j]) / sd[j])]));
+}
+
 /** AUROC of a difference-of-means score fitted on k subjects per class, on the rest; mean and sd over draws. */
 function probe(features: Map<string, number[]>, labels: Map<string, number>, k: number, draws: number): { mean: number; sd: number } {
   const rng = new Random(77);
@@ -149,12 +157,15 @@ async function diagnose(data: string, mae: string, seeds: number[], log: (s: str
   const starts: [string, NeuroStormModel][] = [['pretrained', (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: false })).model]];
   for (const seed of seeds) starts.push([`random seed ${seed}`, (await startingModel({ config: cfg, explicitConfig: false, seed, mae: false })).model]);
   const half = Math.floor(Math.min(...[0, 1].map(c => [...labels.values()].filter(v => v === c).length)) / 2);
-  process.stdout.write(`\nfrozen pooled features, difference-of-means probe, test AUROC over 300 draws (mean ± sd)\nbackbone | 2 per class | ${half} per class\n`);
+  process.stdout.write(`\nfrozen pooled features, difference-of-means probe, test AUROC over 300 draws (mean ± sd); raw | z-scored features\nbackbone | 2 per class | ${half} per class | z: 2 per class | z: ${half} per class\n`);
   for (const [name, model] of starts) {
     const f = await subjectFeatures(model, clips.samples);
     const a = probe(f, labels, 2, 300);
     const b = probe(f, labels, half, 300);
-    process.stdout.write(`${name} | ${a.mean.toFixed(3)} ± ${a.sd.toFixed(3)} | ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)}\n`);
+    const z = zscored(f);
+    const [c, d] = [probe(z, labels, 2, 300), probe(z, labels, half, 300)];
+    const fmt = (r: { mean: number; sd: number }) => `${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}`;
+    process.stdout.write(`${name} | ${fmt(a)} | ${fmt(b)} | ${fmt(c)} | ${fmt(d)}\n`);
   }
   log('diagnosis done');
 }
