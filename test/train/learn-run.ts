@@ -18,11 +18,15 @@ import { evaluate, Evaluation } from '../../kernel/eval/evaluate';
 import { finetune } from '../../kernel/train/finetune';
 import { cohort } from './cohort';
 
-export const LEARN_DESIGN = { subjects: 16, sessions: 2, frames: 60, seed: 22, task: true, evokedPercent: 4, fingerprintAmplitude: 2 };
+/** State and re-ID: task blocks, two sessions, the two short-clip effects. */
+export const TASKS_DESIGN = { subjects: 16, sessions: 2, frames: 60, seed: 22, task: true, evokedPercent: 4, fingerprintAmplitude: 2 };
+/** Diagnosis and age: resting state (task activity would add variance the amplitude effects must rise above), 4 clips per subject. */
+export const SUBJECT_DESIGN = { subjects: 20, sessions: 2, frames: 40, seed: 21 };
 
-export async function learnCohorts(): Promise<{ data: string; zero: string; from: string }> {
-  const data = await cohort('learn-tasks', LEARN_DESIGN);
-  const zero = await cohort('learn-tasks-zero', { ...LEARN_DESIGN, effects: ZERO_EFFECTS });
+export async function learnCohorts(which: 'tasks' | 'subject'): Promise<{ data: string; zero: string; from: string }> {
+  const design = which === 'tasks' ? TASKS_DESIGN : SUBJECT_DESIGN;
+  const data = await cohort(`learn-${which}`, design);
+  const zero = await cohort(`learn-${which}-zero`, { ...design, effects: ZERO_EFFECTS });
   return { data, zero, from: 'demo' };
 }
 
@@ -33,10 +37,10 @@ export interface LearnRun {
 }
 
 /** TPT finetune of `task` from `from` on `data` (test fraction `test`, validation 0.1), then ns.evaluate. */
-export async function learnRun(data: string, from: string, task: string, out: string, test = 0.4): Promise<LearnRun> {
+export async function learnRun(data: string, from: string, task: string, out: string, test = 0.4, recipe: { epochs?: number; lr?: number } = {}): Promise<LearnRun> {
   const t0 = Date.now();
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await finetune({ data, task, mode: 'tpt', from, out, epochs: 2, lr: 1e-3, batch: 4, seed: 1, fractions: { train: 0.9 - test, val: 0.1, test } });
+  await finetune({ data, task, mode: 'tpt', from, out, epochs: recipe.epochs ?? 2, lr: recipe.lr ?? 1e-3, batch: 4, seed: 1, fractions: { train: 0.9 - test, val: 0.1, test } });
   const e = await evaluate(out, { bootstrap: { reps: 200 } });
   return { dir: out, e, seconds: (Date.now() - t0) / 1000 };
 }
