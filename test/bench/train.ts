@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- train [--config cpu,official] [--side both|ours|torch] [--what pretrain,tpt]
- *                         [--batch N,...] [--steps 3] [--threads 2] [--budget-s 300] [--max-rss-gb 16]`
+ *                         [--batch N,...] [--steps 3] [--threads 2] [--budget-s 300] [--max-rss-gb 16]
+ *                         [--torch-scan both|ref|chunked]`
  *
  * Training throughput, ours side by side with the official PyTorch model in the same run: clips per
  * second of MAE pretraining (window mask x random time mask, ratio 0.5, every parameter, AdamW) and
@@ -174,6 +175,8 @@ interface Options {
   threads: number;
   budgetS: number;
   maxRssGb: number;
+  /** PyTorch scan phases: the reference loop and the chunked scan (both), or one of them. */
+  torchScan: 'both' | 'ref' | 'chunked';
 }
 
 /** Hard time limit of a child: warm-up + graph build + the step budget, with room. */
@@ -188,8 +191,9 @@ async function ours(w: Workload, o: Options): Promise<Measured | string> {
 }
 
 interface TorchMeasured {
-  reference: Measured;
-  scanShare: number;
+  /** Absent with --torch-scan chunked. */
+  reference?: Measured;
+  scanShare?: number;
   chunked?: Measured;
   chunkedDiff?: number;
   torch: string;
@@ -206,14 +210,14 @@ async function torch(w: Workload, o: Options): Promise<TorchMeasured | string> {
     return 'skipped: the official source is absent (set NEUROSTORM_SRC to an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/, see shared/reference/README.md)';
   }
   const script = path.join(packageRoot(), 'test', 'bench', 'train_torch.py');
-  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', 'both', '--warmup', w.config === 'official' ? '0' : '1', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
+  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', o.torchScan, '--warmup', w.config === 'official' ? '0' : '1', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(o.threads) };
   const r = await runGuarded('/usr/bin/python3', args, env, { timeoutS: timeoutFor(o, 2), maxRssGb: o.maxRssGb });
   if (typeof r === 'string') return r.includes("No module named 'torch'") ? 'skipped: python3-torch is not installed for /usr/bin/python3' : r;
   const [trainable, total] = [r.trainable as number, r.total as number];
-  const ref = r.ref as Record<string, unknown>;
-  const reference = torchPhase(ref, w.batch, trainable, total);
-  const scanShare = median(ref.scan_s as number[]) / median(ref.step_s as number[]);
+  const ref = r.ref as Record<string, unknown> | undefined;
+  const reference = ref ? torchPhase(ref, w.batch, trainable, total) : undefined;
+  const scanShare = ref ? median(ref.scan_s as number[]) / median(ref.step_s as number[]) : undefined;
   const chunked = r.chunked ? torchPhase(r.chunked as Record<string, unknown>, w.batch, trainable, total) : undefined;
   return { reference, scanShare, chunked, chunkedDiff: r.chunked_max_rel_diff as number | undefined, torch: r.torch as string };
 }
@@ -239,7 +243,8 @@ export async function main(args: string[]): Promise<void> {
   for (const c of configs) if (c !== 'cpu' && c !== 'official') throw new Error(`--config: cpu or official, not ${c}`);
   for (const w of whats) if (w !== 'pretrain' && w !== 'tpt') throw new Error(`--what: pretrain or tpt, not ${w}`);
   for (const s of sides) if (s !== 'ours' && s !== 'torch') throw new Error(`--side: ours, torch or both, not ${s}`);
-  const o: Options = { steps: Number(value('--steps', '3')), threads: Number(value('--threads', '2')), budgetS: Number(value('--budget-s', '300')), maxRssGb: Number(value('--max-rss-gb', '16')) };
+  const o: Options = { steps: Number(value('--steps', '3')), threads: Number(value('--threads', '2')), budgetS: Number(value('--budget-s', '300')), maxRssGb: Number(value('--max-rss-gb', '16')), torchScan: value('--torch-scan', 'both') as Options['torchScan'] };
+  if (!['both', 'ref', 'chunked'].includes(o.torchScan)) throw new Error(`--torch-scan: both, ref or chunked, not ${o.torchScan}`);
   const batchArg = value('--batch', '');
   const workloads: Workload[] = [];
   for (const config of configs) {
@@ -258,16 +263,17 @@ export async function main(args: string[]): Promise<void> {
     if (typeof t === 'string') out(`${label.padEnd(22)} torch: ${t}`);
     else {
       const r = t.reference;
-      out(`${label.padEnd(22)} torch: ${r.clipsPerS.toFixed(3)} clips/s, ${stepText(r)}; scan loop ${(100 * t.scanShare).toFixed(0)}% of the step; trainable ${r.trainable}/${r.total}; peak ${gb(r.peakMb)} (torch ${t.torch}) [load ${load()}]`);
+      if (r) out(`${label.padEnd(22)} torch: ${r.clipsPerS.toFixed(3)} clips/s, ${stepText(r)}; scan loop ${(100 * (t.scanShare ?? 0)).toFixed(0)}% of the step; trainable ${r.trainable}/${r.total}; peak ${gb(r.peakMb)} (torch ${t.torch}) [load ${load()}]`);
+      else out(`${label.padEnd(22)} torch: reference scan not run (--torch-scan chunked)`);
       if (t.chunked) out(`${label.padEnd(22)} torch, chunked scan: ${t.chunked.clipsPerS.toFixed(3)} clips/s, ${stepText(t.chunked)}; peak ${gb(t.chunked.peakMb)}; scan max rel diff vs reference ${t.chunkedDiff?.toExponential(1)}`);
     }
-    const ratio = typeof a !== 'string' && typeof t !== 'string' ? a.clipsPerS / t.reference.clipsPerS : null;
+    const ratio = typeof a !== 'string' && typeof t !== 'string' && t.reference ? a.clipsPerS / t.reference.clipsPerS : null;
     const ratioChunked = typeof a !== 'string' && typeof t !== 'string' && t.chunked ? a.clipsPerS / t.chunked.clipsPerS : null;
     if (ratio !== null) out(`${label.padEnd(22)} ratio ours/torch: ${ratio.toFixed(2)}${ratioChunked !== null ? ` (vs chunked scan ${ratioChunked.toFixed(2)})` : ''}`);
     const cell = (m: Measured | string, f: (m: Measured) => string) => (typeof m === 'string' ? (m.startsWith('not run') ? '-' : 'skipped') : f(m));
     rows.push(
-      `| ${w.config} | ${w.what === 'pretrain' ? 'MAE' : 'TPT'} b${w.batch} | ${cell(a, m => m.clipsPerS.toFixed(3))} | ${typeof t === 'string' ? cell(t, () => '') : `${t.reference.clipsPerS.toFixed(3)}${t.chunked ? ` (chunked ${t.chunked.clipsPerS.toFixed(3)})` : ''}`} | ` +
-        `${ratio === null ? '-' : ratio.toFixed(2)}${ratioChunked === null ? '' : ` (${ratioChunked.toFixed(2)})`} | ${cell(a, m => gb(m.peakMb))} | ${typeof t === 'string' ? cell(t, () => '') : gb(t.reference.peakMb)} |`
+      `| ${w.config} | ${w.what === 'pretrain' ? 'MAE' : 'TPT'} b${w.batch} | ${cell(a, m => m.clipsPerS.toFixed(3))} | ${typeof t === 'string' ? cell(t, () => '') : `${t.reference ? t.reference.clipsPerS.toFixed(3) : '-'}${t.chunked ? ` (chunked ${t.chunked.clipsPerS.toFixed(3)})` : ''}`} | ` +
+        `${ratio === null ? '-' : ratio.toFixed(2)}${ratioChunked === null ? '' : ` (${ratioChunked.toFixed(2)})`} | ${cell(a, m => gb(m.peakMb))} | ${typeof t === 'string' ? cell(t, () => '') : gb((t.reference ?? t.chunked)?.peakMb ?? NaN)} |`
     );
   }
   out('\n| config | workload | ours clips/s | torch clips/s | ratio ours/torch | ours peak | torch peak |');
