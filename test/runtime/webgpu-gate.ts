@@ -24,12 +24,16 @@ const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
     process.stdout.write(JSON.stringify({ y: Array.from(out.y.data) }));
   } catch (e) { process.stdout.write(JSON.stringify({ error: String((e && e.message) || e) })); }
 })();`;
-  const res = spawnSync(process.execPath, ['-e', script, Buffer.from(toModelBytes(g)).toString('base64')], { encoding: 'utf8', timeout: 120_000 });
+  const run = () => spawnSync(process.execPath, ['-e', script, Buffer.from(toModelBytes(g)).toString('base64')], { encoding: 'utf8', timeout: 120_000 });
+  let res = run();
+  // Killed by a signal (the timeout, or the kernel's OOM killer on a machine out of memory) says
+  // nothing about the adapter: measured once here with 0 GB available. One more try before failing.
+  if (res.signal) res = run();
   let parsed: { y?: number[]; error?: string };
   try {
     parsed = JSON.parse(res.stdout) as typeof parsed;
   } catch {
-    return `the probe process failed (status ${res.status}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+    return `the probe process failed (status ${res.status}${res.signal ? `, killed by ${res.signal}` : ''}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   }
   if (parsed.error !== undefined) {
     // onnxruntime prefixes the message with a source location; keep the human part and Dawn's first warning.
