@@ -119,7 +119,7 @@ test('a batch: one transform per sample for all frames, repeatable per seed, dif
   const root = new Random(11);
   const a = augmentBatch(x, 'all', b => root.fork(`s-${b}`));
   const again = augmentBatch(x, 'all', b => new Random(11).fork(`s-${b}`));
-  expect(Array.from(again.data)).toEqual(Array.from(a.data));
+  expect(Array.from(again.data as Float32Array)).toEqual(Array.from(a.data as Float32Array));
   const other = augmentBatch(x, 'all', b => new Random(12).fork(`s-${b}`));
   expect(maxAbs(other.data as Float32Array, a.data as Float32Array)).toBeGreaterThan(0.1);
   const out = a.data as Float32Array;
