@@ -132,34 +132,40 @@ export async function attribute(model: NeuroStormModel, clips: ModelTensor, opti
     if (!v) throw new UsageError(`parameter "${name}" has no loaded value`);
     initializers[name] = v;
   }
-  const session = await createSession(spec.graph, { ...model.sessionOptions, initializers });
+  // Uncached and released below: the weights are baked in, so a cached copy could never be reused
+  // once the model changes, and would hold its memory for the life of the kernel.
+  const session = await createSession(spec.graph, { ...model.sessionOptions, initializers, cache: false });
   const clipSize = c * X * Y * Z * T;
   const voxels = X * Y * Z;
   const map = new Float32Array(voxels);
   const batch = new Float32Array(per * clipSize);
   const gradSum = new Float64Array(clipSize);
-  for (let k = 0; k < n; k++) {
-    const x = clips.data.subarray(k * clipSize, (k + 1) * clipSize);
-    gradSum.fill(0);
-    for (let first = 0; first < steps; first += per) {
-      // Points alpha_m = (m + 1/2) / steps on the line from 0 to x (gradient x input: alpha = 1);
-      // a last partial chunk repeats its final point in the unused slots, which are not summed.
-      const used = Math.min(per, steps - first);
-      for (let j = 0; j < per; j++) {
-        const m = first + Math.min(j, used - 1);
-        const alpha = method === 'integrated-gradients' ? (m + 0.5) / steps : 1;
-        const dst = batch.subarray(j * clipSize, (j + 1) * clipSize);
-        for (let i = 0; i < clipSize; i++) dst[i] = alpha * x[i];
+  try {
+    for (let k = 0; k < n; k++) {
+      const x = clips.data.subarray(k * clipSize, (k + 1) * clipSize);
+      gradSum.fill(0);
+      for (let first = 0; first < steps; first += per) {
+        // Points alpha_m = (m + 1/2) / steps on the line from 0 to x (gradient x input: alpha = 1);
+        // a last partial chunk repeats its final point in the unused slots, which are not summed.
+        const used = Math.min(per, steps - first);
+        for (let j = 0; j < per; j++) {
+          const m = first + Math.min(j, used - 1);
+          const alpha = method === 'integrated-gradients' ? (m + 0.5) / steps : 1;
+          const dst = batch.subarray(j * clipSize, (j + 1) * clipSize);
+          for (let i = 0; i < clipSize; i++) dst[i] = alpha * x[i];
+        }
+        const out = await session.run({ x: { data: batch, shape: [per, c, X, Y, Z, T] } });
+        const grad = out[spec.gradient].data as Float32Array;
+        for (let j = 0; j < used; j++) for (let i = 0; i < clipSize; i++) gradSum[i] += grad[j * clipSize + i];
       }
-      const out = await session.run({ x: { data: batch, shape: [per, c, X, Y, Z, T] } });
-      const grad = out[spec.gradient].data as Float32Array;
-      for (let j = 0; j < used; j++) for (let i = 0; i < clipSize; i++) gradSum[i] += grad[j * clipSize + i];
+      for (let i = 0; i < clipSize; i++) {
+        // Channels and frames are the fastest axes after the voxel: [c, X, Y, Z, T] -> voxel index.
+        const v = Math.floor(i / T) % voxels;
+        map[v] += (x[i] * gradSum[i]) / steps / n;
+      }
     }
-    for (let i = 0; i < clipSize; i++) {
-      // Channels and frames are the fastest axes after the voxel: [c, X, Y, Z, T] -> voxel index.
-      const v = Math.floor(i / T) % voxels;
-      map[v] += (x[i] * gradSum[i]) / steps / n;
-    }
+  } finally {
+    await session.release();
   }
   const volume = createImage({
     data: toMniGrid(map, X),

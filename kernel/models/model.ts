@@ -143,7 +143,11 @@ export class NeuroStormModel {
 
   /** Drops cached sessions (after the weights changed, e.g. a training step). */
   invalidate(): void {
+    // The sessions have the old weights baked in as initializers: nobody can use them again, so free
+    // their native memory now (after runs in progress) instead of keeping one per weight version.
+    const old = [...this.sessions.values()];
     this.sessions.clear();
+    for (const s of old) s.then(x => x.release()).catch(() => undefined);
   }
 
   /** Resolves PromptOption: the model's own prompts by default; `true` on a prompt-less model is an error. */
@@ -175,7 +179,10 @@ export class NeuroStormModel {
         if (!v) throw new UsageError(`parameter "${name}" has no loaded value`);
         initializers[name] = v;
       }
-      s = createSession(built.graph, { ...this.sessionOptions, initializers });
+      // Not in the process-wide cache: its key holds these weights, so every weight change (each
+      // validation round of a finetune) would add a session that is never freed. This model's own
+      // map is the cache, and invalidate() releases what it held.
+      s = createSession(built.graph, { ...this.sessionOptions, initializers, cache: false });
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

@@ -88,6 +88,10 @@ export class GraphSession {
     readonly outputs: readonly TensorSpec[]
   ) {}
 
+  /** Runs in progress: release() waits for them (freeing a native session mid-run would crash). */
+  private inFlight = new Set<Promise<unknown>>();
+  private released: Promise<void> | null = null;
+
   /** Runs once; `fetch` picks outputs (default all). Feeds are checked against the declared inputs. */
   async run(feeds: Readonly<Record<string, HostTensor>>, fetch?: readonly string[]): Promise<Record<string, HostTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -105,10 +109,15 @@ export class GraphSession {
     // Every forward and training step is a run: the boundary where an interrupted cell's model work
     // stops (before starting, and before handing back a result nobody should use any more).
     checkAborted(undefined, 'model run');
+    if (this.released) throw new RuntimeProviderError(`this session was released (its model's weights changed); run the model again to get a new one`);
+    const running = this.session.run(ortFeeds, names);
+    this.inFlight.add(running);
     try {
-      results = await this.session.run(ortFeeds, names);
+      results = await running;
     } catch (err) {
       throw new RuntimeProviderError(`onnxruntime run failed on ${this.provider}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.inFlight.delete(running);
     }
     checkAborted(undefined, 'model run');
     noteRan(this.provider);
@@ -120,9 +129,16 @@ export class GraphSession {
     return out;
   }
 
-  /** Frees the native session (cached sessions are released by clearSessionCache). */
-  async release(): Promise<void> {
-    await this.session.release();
+  /**
+   * Frees the native session once its runs in progress have finished; idempotent. Cached sessions
+   * are released by clearSessionCache; uncached ones (`cache: false`) by whoever created them.
+   */
+  release(): Promise<void> {
+    this.released ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.session.release();
+    })();
+    return this.released;
   }
 }
 
