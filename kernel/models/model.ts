@@ -7,6 +7,7 @@
 import { ShapeError, UsageError } from '../errors';
 import type { HostArray } from '../graph/dtype';
 import { createSession, GraphSession, SessionOptions } from '../runtime/session';
+import { deviceRequest } from '../runtime/device';
 import { deriveSizes, NeuroStormConfig } from './config';
 import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from './graph/build';
 import { assembleWeightSet, isPromptKey } from './weights/weight-set';
@@ -168,7 +169,10 @@ export class NeuroStormModel {
     return [s[0], s[5]];
   }
 
-  private session(key: string, build: () => BuiltGraph): Promise<GraphSession> {
+  private session(purpose: string, build: () => BuiltGraph): Promise<GraphSession> {
+    // Keyed by the device in effect too, so `ns.runtime.device(...)` or a `--device` scope moves the
+    // model's next forward instead of reusing a session compiled for the earlier device.
+    const key = `${purpose}@${this.sessionOptions.provider ?? deviceRequest().requested}`;
     let s = this.sessions.get(key);
     if (!s) {
       const built = build();
