@@ -17,6 +17,7 @@
  * other jobs an official TPT step on lavapipe may not fit.
  * Default: --config official; `--config tiny` is the fast path check (seconds).
  */
+import { now, timeRepeated } from './timing';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -40,7 +41,6 @@ function fixtureFolder(name: ConfigName): string {
   return path.join(root, name);
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loadavg = () => `load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;
 
@@ -55,16 +55,8 @@ async function childForward(config: ConfigName, provider: ProviderName, runs: nu
   const { value, device } = await onDevice(undefined, async () => {
     const model = await loadOn(config, provider);
     const x = models.fixtureInput(1, model.config.imgSize);
-    const t0 = now();
-    await model.backbone(x, { prompts: false }); // first call: graph build, session (shader compile), run
-    const first = now() - t0;
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = now();
-      await model.backbone(x, { prompts: false });
-      times.push(now() - t);
-    }
-    return { first, times };
+    // The first call builds the graph and compiles the session (shaders on a GPU) before running.
+    return timeRepeated(() => model.backbone(x, { prompts: false }), runs);
   });
   return { first_call_s: value.first, times_s: value.times, ran: device.ran };
 }

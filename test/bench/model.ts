@@ -19,6 +19,7 @@
  * Default: every part. Goals of issue 18 (official, batch 1): TPT step peak <= 4 GB flat over 20
  * steps, step <= 4x forward; full fine-tuning and MAE step <= 6 GB.
  */
+import { now, timeRepeated } from './timing';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -42,7 +43,6 @@ function fixtureFolder(name: ConfigName): string {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** VmRSS and VmHWM (peak) of this process in MB (getrusage's maxRSS would include a parent's). */
 function memMB(): { rss: number; hwm: number } {
@@ -71,15 +71,8 @@ export function matmulFlops(nodes: readonly Node[]): number {
 async function childForward(name: ConfigName, runs: number, batch: number): Promise<ChildResult> {
   const model = await models.load(fixtureFolder(name), { session: { provider: 'cpu', threads: 2 } });
   const x = models.fixtureInput(batch, model.config.imgSize);
-  const t0 = now();
-  await model.backbone(x, { prompts: false }); // the official timing is NeuroSTORM(prompt_len=0)
-  const first = now() - t0;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = now();
-    await model.backbone(x, { prompts: false });
-    times.push(now() - t);
-  }
+  // The official timing is NeuroSTORM(prompt_len=0).
+  const { first, times } = await timeRepeated(() => model.backbone(x, { prompts: false }), runs);
   const g = buildBackboneGraph(model.config, { batch, prompts: false }).graph;
   return { first_call_s: first, forward_s: times, peak_rss_mb: peakMB(), gflop: matmulFlops(liveNodes(g, [...g.outputs.values()])) / 1e9 };
 }
@@ -153,13 +146,7 @@ async function childScan(variant: string, runs: number): Promise<ChildResult> {
     B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
     C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] }
   };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = now();
-    await session.run(feeds);
-    times.push(now() - t);
-  }
+  const { times } = await timeRepeated(() => session.run(feeds), runs);
   return { scan_s: times, nodes: g.nodes.length, peak_rss_mb: peakMB() };
 }
 

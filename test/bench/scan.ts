@@ -13,6 +13,7 @@
  *   session time, step time, peak RSS (needs ../shared/fixtures; several GB: run the bench under
  *   `flock /tmp/neurostorm-bigmem.lock`).
  */
+import { now, timeRepeated } from './timing';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { packageRoot } from '../../kernel/version';
@@ -30,7 +31,6 @@ type Result = Record<string, number | number[]>;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peakMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 const SESSION = { provider: 'cpu', threads: 2 } as const;
 
 /** One stage-0 scan: 'forward' only, or forward + backward with the given backward. */
@@ -60,13 +60,7 @@ async function childScan(variant: 'forward' | ScanBackward, windows: number, run
     C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
     W: { data: fill(M * L * E, () => rnd()), shape: [M, L, E] }
   };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = now();
-    await session.run(feeds);
-    times.push(now() - t);
-  }
+  const { times } = await timeRepeated(() => session.run(feeds), runs);
   return { s: times, nodes: g.nodes.length, backward_nodes: g.nodes.length - forwardNodes, peak_rss_mb: peakMB() };
 }
 

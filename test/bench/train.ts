@@ -29,6 +29,7 @@
  * official size its first step is timed too (no warm-up: one reference step takes minutes here, and
  * at the CPU size torch's first step took as long as the later ones).
  */
+import { now } from './timing';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -44,7 +45,6 @@ type What = 'pretrain' | 'tpt';
 type Side = 'ours' | 'torch';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** Peak RSS of this process image in MiB (VmHWM; getrusage's maxRSS would include a parent's). */
 function peakMb(): number {
