@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { assets, formatCheckReport } from '../../data';
 import { formatDoctorReport } from '../../verbs/doctor-report';
+import { formatDeviceRecord } from '../../verbs/table/device-flag';
 import { describeModel, metricRows, stateLineOf, sweepTable, taskRows, Verb, VerbResult } from '../../verbs';
 import { display } from '../display/display';
 import { view } from '../display/volume-view';
@@ -29,6 +30,14 @@ function print(text: string): void {
 }
 
 export async function presentInNotebook(result: VerbResult, verbs: readonly Verb[]): Promise<Presented> {
+  const presented = await presentResult(result, verbs);
+  // Verbs that run model graphs say on which device, as on the CLI: one line under their output.
+  const device = 'device' in result ? result.device : undefined;
+  if (device) print(formatDeviceRecord(device));
+  return presented;
+}
+
+async function presentResult(result: VerbResult, verbs: readonly Verb[]): Promise<Presented> {
   switch (result.kind) {
     case 'help':
       print(magicHelp(verbs, result.topic));
