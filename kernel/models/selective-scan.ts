@@ -26,8 +26,9 @@
  */
 import type { Tensor } from '../graph/tensor';
 import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
-import { cumsum, sum } from '../graph/api/reduce';
-import { concat, pad, reshape, sliceAxis } from '../graph/api/shape';
+import { cumsum } from '../graph/api/reduce';
+import { concat, pad, reshape, sliceAxis, transpose } from '../graph/api/shape';
+import { matmul } from '../graph/api/linalg';
 import { withCustomGradient } from '../graph/custom-gradient';
 
 /** Smallest per-step log-decay kept (see the overflow note above). */
@@ -66,7 +67,8 @@ export function withScanBackward<T>(mode: ScanBackward, build: () => T): T {
 }
 
 /**
- * h over [M, L, E, N] for h_t = exp(logA_t)·h_{t−1} + x_t, h_{−1} = 0. `logA` is already floored
+ * h over [M, L, S1, S2] (any two trailing state axes; selectiveScan uses [N, E]) for
+ * h_t = exp(logA_t)·h_{t−1} + x_t, h_{−1} = 0. `logA` is already floored
  * (every element ≥ LOG_DECAY_FLOOR) and broadcastable to x ([M, L] leading, trailing axes may be 1).
  */
 export function linearRecurrence(logA: Tensor, x: Tensor, chunk = DEFAULT_CHUNK, backward: ScanBackward = defaultBackward): Tensor {
@@ -172,7 +174,7 @@ function chunkedRecurrence(logA: Tensor, x: Tensor, chunk: number, ends: Tensor[
 }
 
 /**
- * y[m,t,e] = Σ_n h[m,t,e,n]·C[m,t,n] with h from the selective scan of u, δ, A, B (spec §2.6 step 6,
+ * y[m,t,e] = Σ_n C[m,t,n]·h[m,t,n,e] with h from the selective scan of u, δ, A, B (spec §2.6 step 6,
  * without the D skip). Shapes: u, delta [M, L, E]; A [E, N] (already −exp(A_log)); B, C [M, L, N].
  */
 export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, options: ScanOptions = {}): Tensor {
@@ -190,27 +192,33 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
   }
   const [M, L, E] = u.shape;
   const N = A.shape[1];
-  const d4 = reshape(delta, [M, L, E, 1]);
-  const x = mul(mul(d4, reshape(u, [M, L, E, 1])), reshape(B, [M, L, 1, N]));
-  const h = discretizedRecurrence(d4, A, x, options.chunk ?? DEFAULT_CHUNK, options.backward ?? defaultBackward);
-  return sum(mul(h, reshape(C, [M, L, 1, N])), [3]);
+  // The state is laid out [M, L, N, E] (channels innermost): the three broadcasts below (δ·A, δu·B,
+  // C·h) then run over contiguous spans of E (72–576) instead of N = 16, which onnxruntime's
+  // broadcasting kernels process several times faster; the C contraction is one MatMul
+  // ([1, N] @ [N, E] per step) instead of Mul + ReduceSum. The recurrence is elementwise over the
+  // two trailing axes, so their order changes no value.
+  const dT = reshape(delta, [M, L, 1, E]);
+  const x = mul(reshape(mul(delta, u), [M, L, 1, E]), reshape(B, [M, L, N, 1]));
+  const h = discretizedRecurrence(dT, transpose(A, [1, 0]), x, options.chunk ?? DEFAULT_CHUNK, options.backward ?? defaultBackward);
+  return reshape(matmul(reshape(C, [M, L, 1, N]), h), [M, L, E]);
 }
 
 /**
- * h for log a = max(δ·A, floor) (δ [M, L, E, 1], A [E, N]) and x. With the recurrence backward the
- * region starts at δ and A, not at log a: its backward recomputes log a (one Mul and one Max) instead of
- * keeping two [M, L, E, N] tensors (δ·A and its floor) alive from the forward to the backward, and
- * applies the floor's Max rule itself (gradient where δ·A ≥ floor, ties included).
+ * h for log a = max(δ·A, floor) (δ [M, L, 1, E], A transposed [N, E]) and x [M, L, N, E]. With the
+ * recurrence backward the region starts at δ and A, not at log a: its backward recomputes log a (one
+ * Mul and one Max) instead of keeping two [M, L, N, E] tensors (δ·A and its floor) alive from the
+ * forward to the backward, and applies the floor's Max rule itself (gradient where δ·A ≥ floor, ties
+ * included).
  */
-function discretizedRecurrence(d4: Tensor, A: Tensor, x: Tensor, chunk: number, backward: ScanBackward): Tensor {
-  const logA = () => maximum(mul(d4, A), LOG_DECAY_FLOOR);
+function discretizedRecurrence(dT: Tensor, At: Tensor, x: Tensor, chunk: number, backward: ScanBackward): Tensor {
+  const logA = () => maximum(mul(dT, At), LOG_DECAY_FLOOR);
   if (x.shape[1] === 1 || backward === 'autodiff') return chunkedRecurrence(logA(), x, chunk);
   const ends: Tensor[] = [];
-  return withCustomGradient('selectiveScan', [d4, A, x], () => chunkedRecurrence(logA(), x, chunk, ends), ({ output, gy }) => {
-    const deltaA = mul(d4, A);
+  return withCustomGradient('selectiveScan', [dT, At, x], () => chunkedRecurrence(logA(), x, chunk, ends), ({ output, gy }) => {
+    const deltaA = mul(dT, At);
     const [dLogA, dx] = recurrenceBackward(maximum(deltaA, LOG_DECAY_FLOOR), output, gy, ends, chunk);
     if (!dLogA) return [null, null, dx];
     const g = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
-    return [mul(g, A), mul(g, d4), dx]; // the engine sums them to δ's and A's shapes
+    return [mul(g, At), mul(g, dT), dx]; // the engine sums them to δ's and A's shapes
   });
 }

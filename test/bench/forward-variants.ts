@@ -1,0 +1,267 @@
+/**
+ * `npm run bench -- forward-variants [--runs 5] [--stage 0]`
+ *
+ * Selective-scan formulations for the official forward, side by side in ONE process on one official
+ * stage's block sizes (stage 0: 320 windows × 256 tokens × E 72 × N 16), interleaved run by run so
+ * machine load hits every variant alike: the figures to read are the ratios to `base` (today's scan):
+ * wall time (median, min) and process CPU time (min; on a loaded machine the steadier measure of work).
+ * Each variant's output is also compared with base's (max |diff| / max |base|).
+ * `--profile`: onnxruntime's per-node profile of each variant, summed by op type and input shapes.
+ * `--model OLD_LIB`: the official backbone forward before/after (see modelBeforeAfter); official
+ * size, so run it under the shared lock (flock /tmp/neurostorm-bigmem.lock).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { now } from './timing';
+import { toModelBytes } from '../../kernel/graph/serialize';
+import * as models from '../../kernel/models';
+import { packageRoot } from '../../kernel/version';
+import { Graph } from '../../kernel/graph/graph';
+import type { Tensor } from '../../kernel/graph/tensor';
+import { createSession, GraphSession } from '../../kernel/runtime/session';
+import { selectiveScan, ScanOptions } from '../../kernel/models/selective-scan';
+import { scanOptionsFor } from '../../kernel/models/graph/blocks';
+import { add, div, exp, maximum, mul, neg } from '../../kernel/graph/api/math';
+import { cumsum, sum } from '../../kernel/graph/api/reduce';
+import { concat, pad, reshape, sliceAxis, transpose } from '../../kernel/graph/api/shape';
+import { matmul } from '../../kernel/graph/api/linalg';
+
+interface Tweaks {
+  /** y = h @ C (MatMul: multiply and reduce in one pass) instead of Mul + ReduceSum. */
+  matmulC?: boolean;
+  /** acc = cumsum(x · exp(−S)) with Exp(Neg) + Mul instead of Div by exp(S). */
+  expNeg?: boolean;
+  /** State laid out [M, L, N, E] (E innermost): the δ·A, δu·B and ·C broadcasts run over spans of E, not N. */
+  stateNE?: boolean;
+}
+
+/** Today's forward chunked recurrence (inference only), with the tweaks under test. */
+function recurrence(logA: Tensor, x: Tensor, K: number, t: Tweaks): Tensor {
+  const [M, L, E, N] = x.shape;
+  if (L === 1) return x;
+  if (L <= K) {
+    const S = cumsum(logA, 1);
+    const eS = exp(S);
+    return mul(eS, cumsum(t.expNeg ? mul(x, exp(neg(S))) : div(x, eS), 1));
+  }
+  const nc = Math.ceil(L / K);
+  const Lp = nc * K;
+  const padT = (v: Tensor) => pad(v, [[0, 0], [0, Lp - L], [0, 0], [0, 0]]);
+  const la = reshape(padT(logA), [M, nc, K, logA.shape[2], logA.shape[3]]);
+  const xs = reshape(padT(x), [M, nc, K, E, N]);
+  const S = cumsum(la, 2);
+  const eS = exp(S);
+  const acc = cumsum(t.expNeg ? mul(xs, exp(neg(S))) : div(xs, eS), 2);
+  const lastOf = (v: Tensor) => reshape(sliceAxis(v, 2, K - 1, K), [v.shape[0], nc, v.shape[3], v.shape[4]]);
+  const chunkEnd = recurrence(maximum(lastOf(S), -18), mul(lastOf(eS), lastOf(acc)), K, t);
+  const entering = reshape(pad(sliceAxis(chunkEnd, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]]), [M, nc, 1, E, N]);
+  const flat = reshape(mul(eS, add(acc, entering)), [M, Lp, E, N]);
+  return Lp === L ? flat : sliceAxis(flat, 1, 0, L);
+}
+
+function variantScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, groups: number, t: Tweaks): Tensor {
+  if (groups > 1) {
+    const M = u.shape[0];
+    const parts: Tensor[] = [];
+    for (let g = 0; g < groups; g++) {
+      const lo = Math.floor((g * M) / groups);
+      const hi = Math.floor(((g + 1) * M) / groups);
+      const part = (v: Tensor) => sliceAxis(v, 0, lo, hi);
+      parts.push(variantScan(part(u), part(delta), A, part(B), part(C), 1, t));
+    }
+    return concat(parts, 0);
+  }
+  const [M, L, E] = u.shape;
+  const N = A.shape[1];
+  if (t.stateNE) {
+    const dT = reshape(delta, [M, L, 1, E]);
+    const xT = mul(reshape(mul(delta, u), [M, L, 1, E]), reshape(B, [M, L, N, 1]));
+    const hT = recurrence(maximum(mul(dT, transpose(A, [1, 0])), -18), xT, 4, t); // [M, L, N, E]
+    return reshape(matmul(reshape(C, [M, L, 1, N]), hT), [M, L, E]);
+  }
+  const d4 = reshape(delta, [M, L, E, 1]);
+  const x = mul(mul(d4, reshape(u, [M, L, E, 1])), reshape(B, [M, L, 1, N]));
+  const h = recurrence(maximum(mul(d4, A), -18), x, 4, t);
+  if (t.matmulC) return reshape(matmul(h, reshape(C, [M, L, N, 1])), [M, L, E]);
+  return sum(mul(h, reshape(C, [M, L, 1, N])), [3]);
+}
+
+const STAGES: Record<string, [number, number, number, number]> = {
+  '0': [320, 256, 72, 16],
+  '1': [40, 256, 144, 16],
+  '2': [5, 256, 288, 16]
+};
+
+interface Variant {
+  name: string;
+  scan: (u: Tensor, d: Tensor, A: Tensor, B: Tensor, C: Tensor, base: ScanOptions) => Tensor;
+  session?: { spin?: boolean; threads?: number };
+}
+
+function parseArgs(argv: string[]): { runs: number; stage: string; only?: string[] } {
+  const get = (k: string) => {
+    const i = argv.indexOf(`--${k}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return { runs: Number(get('runs') ?? 5), stage: get('stage') ?? '0', only: get('only')?.split(',') };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * onnxruntime's per-node profile of one graph (enableProfiling + profileFilePrefix, endProfiling after
+ * the runs): kernel time summed by op type, and by op type with its output shape's element count.
+ */
+async function profile(g: Graph, feeds: Record<string, { data: Float32Array; shape: number[] }>, runs: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-fv-'));
+  try {
+    const session = await ort.InferenceSession.create(toModelBytes(g), {
+      executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      enableProfiling: true, profileFilePrefix: path.join(dir, 'p'), logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } }
+    });
+    const f = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.shape)]));
+    for (let i = 0; i < runs; i++) await session.run(f);
+    session.endProfiling();
+    await session.release();
+    const file = fs.readdirSync(dir).find(x => x.endsWith('.json'));
+    if (!file) throw new Error('no profile written');
+    const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string; output_type_shape?: unknown } }[];
+    const byOp = new Map<string, number>();
+    const byShape = new Map<string, number>();
+    let total = 0;
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !e.args?.op_name) continue;
+      byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
+      const k = `${e.args.op_name} ${JSON.stringify((e.args as { input_type_shape?: unknown }).input_type_shape ?? '').replace(/"float"|[{}"]/g, '')}`;
+      byShape.set(k, (byShape.get(k) ?? 0) + e.dur);
+      total += e.dur;
+    }
+    console.log(`profile of ${g.name}: kernel time ${(total / 1e6 / runs).toFixed(3)} s per run (${events.length} events)`);
+    for (const [op, d] of [...byOp].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(12)} ${(d / 1e6 / runs).toFixed(3)} s  ${((100 * d) / total).toFixed(1)}%`);
+    for (const [k, d] of [...byShape].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`    ${(d / 1e6 / runs).toFixed(3)} s  ${k.slice(0, 110)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `--model OLD_LIB`: the official backbone forward of this tree and of another build of the kernel
+ * (OLD_LIB: a compiled checkout, e.g. HEAD before a change, holding kernel/models) loaded in this one
+ * process and timed alternately, 2 threads each; prints both, the ratio, and max|new − old| / max|old|.
+ */
+async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const oldModels = require(path.join(path.resolve(oldLib), 'kernel', 'models')) as typeof models;
+  const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+  const session = { provider: 'cpu' as const, threads: 2 };
+  const both = [
+    { name: 'before', m: await oldModels.load(folder, { session }), times: [] as number[], cpu: [] as number[] },
+    { name: 'after', m: await models.load(folder, { session }), times: [] as number[], cpu: [] as number[] }
+  ];
+  const x = models.fixtureInput(1, both[1].m.config.imgSize);
+  const outs: Float32Array[] = [];
+  for (const b of both) outs.push((await b.m.backbone(x, { prompts: false })).data as Float32Array); // warm-up: graph + session
+  let err = 0;
+  let ref = 0;
+  for (let i = 0; i < outs[0].length; i++) {
+    err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
+    ref = Math.max(ref, Math.abs(outs[0][i]));
+  }
+  for (let r = 0; r < runs; r++) {
+    for (const b of both) {
+      const t = now();
+      const c = process.cpuUsage();
+      await b.m.backbone(x, { prompts: false });
+      b.times.push(now() - t);
+      const dc = process.cpuUsage(c);
+      b.cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  for (const b of both) console.log(`official backbone forward ${b.name}: median ${median(b.times).toFixed(3)} s, min ${Math.min(...b.times).toFixed(3)} s, min CPU ${Math.min(...b.cpu).toFixed(3)} s; runs ${b.times.map(t => t.toFixed(2)).join(' ')}`);
+  const [o, n] = both;
+  console.log(`ratio after/before: median ${(median(n.times) / median(o.times)).toFixed(3)}, min ${(Math.min(...n.times) / Math.min(...o.times)).toFixed(3)}, CPU ${(Math.min(...n.cpu) / Math.min(...o.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { runs, stage, only } = parseArgs(argv);
+  const oldLib = argv.includes('--model') ? argv[argv.indexOf('--model') + 1] : undefined;
+  if (oldLib) return modelBeforeAfter(oldLib, runs);
+  const [M, L, E, N] = STAGES[stage];
+  const baseOpts = scanOptionsFor(M, L, E, N);
+  const all: Variant[] = [
+    { name: 'base', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o) },
+    { name: 'groups/2', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, { ...o, groups: Math.max(1, Math.round((o.groups ?? 1) / 2)) }) },
+    { name: 'groups*2', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, { ...o, groups: (o.groups ?? 1) * 2 }) },
+    { name: 'spin', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o), session: { spin: true } },
+    { name: 'threads1', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o), session: { threads: 1 } },
+    { name: 'copy', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, {}) },
+    { name: 'matmulC', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { matmulC: true }) },
+    { name: 'matmulC-g*2', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, (o.groups ?? 1) * 2, { matmulC: true }) },
+    { name: 'matmulC-thr1', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { matmulC: true }), session: { threads: 1 } },
+    { name: 'NE', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { stateNE: true }) },
+    { name: 'NE-g/2', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, Math.round((o.groups ?? 1) / 2), { stateNE: true }) },
+    { name: 'NE-g*2', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, (o.groups ?? 1) * 2, { stateNE: true }) },
+    { name: 'expneg', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { expNeg: true }) },
+    { name: 'matmulC+expneg', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { matmulC: true, expNeg: true }) }
+  ];
+  const variants = all.filter(v => !only || only.includes(v.name));
+  let seed = 1;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const fill = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+  const feeds = {
+    u: { data: fill(M * L * E, () => rnd() * 2 - 1), shape: [M, L, E] },
+    delta: { data: fill(M * L * E, () => Math.log1p(Math.exp(rnd() * 6 - 4))), shape: [M, L, E] },
+    A: { data: fill(E * N, i => -(1 + (i % N))), shape: [E, N] },
+    B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
+    C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] }
+  };
+  const sessions: { v: Variant; s: GraphSession; nodes: number; times: number[]; cpu: number[]; err: number }[] = [];
+  for (const v of variants) {
+    const g = new Graph(`scan-${v.name}`);
+    const u = g.input('u', [M, L, E]);
+    const d = g.input('delta', [M, L, E]);
+    const A = g.input('A', [E, N]);
+    const B = g.input('B', [M, L, N]);
+    const C = g.input('C', [M, L, N]);
+    g.output('y', v.scan(u, d, A, B, C, baseOpts));
+    const s = await createSession(g, { provider: 'cpu', threads: v.session?.threads ?? 2, spin: v.session?.spin ?? false, cache: false });
+    sessions.push({ v, s, nodes: g.nodes.length, times: [], cpu: [], err: 0 });
+  }
+  if (argv.includes('--profile')) {
+    for (const v of variants) {
+      const g = new Graph(`scan-${v.name}`);
+      g.output('y', v.scan(g.input('u', [M, L, E]), g.input('delta', [M, L, E]), g.input('A', [E, N]), g.input('B', [M, L, N]), g.input('C', [M, L, N]), baseOpts));
+      await profile(g, feeds, runs);
+    }
+    return;
+  }
+  const outs = new Map<string, Float32Array>();
+  for (const e of sessions) outs.set(e.v.name, (await e.s.run(feeds)).y.data as Float32Array); // warm-up
+  const ref = outs.get(sessions[0].v.name)!;
+  let refMax = 0;
+  for (const r of ref) refMax = Math.max(refMax, Math.abs(r));
+  for (const e of sessions) {
+    const y = outs.get(e.v.name)!;
+    for (let i = 0; i < y.length; i++) e.err = Math.max(e.err, Math.abs(y[i] - ref[i]));
+  }
+  for (let r = 0; r < runs; r++) {
+    for (const e of sessions) {
+      const t = now();
+      const c = process.cpuUsage();
+      await e.s.run(feeds);
+      e.times.push(now() - t);
+      const dc = process.cpuUsage(c);
+      e.cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  const base = median(sessions[0].times);
+  const baseCpu = Math.min(...sessions[0].cpu);
+  console.log(`stage ${stage} scan [M ${M}, L ${L}, E ${E}, N ${N}], base groups ${baseOpts.groups}, ${runs} interleaved runs`);
+  for (const e of sessions) {
+    const m = median(e.times);
+    const lo = Math.min(...e.times);
+    console.log(`${e.v.name.padEnd(14)} median ${m.toFixed(3)} s  ratio ${(m / base).toFixed(3)}  min-ratio ${(lo / Math.min(...sessions[0].times)).toFixed(3)}  cpu ${Math.min(...e.cpu).toFixed(3)} s ratio ${(Math.min(...e.cpu) / baseCpu).toFixed(3)}  nodes ${e.nodes}  max|diff|/max|base| ${(e.err / refMax).toExponential(2)}  runs ${e.times.map(t => t.toFixed(2)).join(' ')}`);
+  }
+}
