@@ -7,6 +7,9 @@
  * `full`, `probe` (head only). Losses: binary BCE on one logit, multiclass CE, regression MSE on
  * standardised targets, reid CE over the training subjects' ids (as official; evaluation uses the
  * pooled features). Where we differ from the official code, on purpose:
+ * - reid predictions are the pooled features whitened within subject on the training clips
+ *   (reid-whitening.ts: TPT's prompts barely move the pooled features, so this is what the training
+ *   subjects can teach retrieval); the whitening is kept as checkpoints/reid-whitening.json;
  * - the regression scaler (mean, population sd of the per-clip training targets, as official) is
  *   stored in the run, and predictions are written in original units;
  * - the `default` recipe (warmup + cosine, early stopping, best-epoch weights) is ours; `official`
@@ -32,6 +35,7 @@ import { startingModel, withFreshHead } from './starting-model';
 import { ModelTrainer, trainer as makeTrainer, TrainMode } from './trainer';
 import { validationMetric } from './validation';
 import { probeInitHead } from './probe-init';
+import { applyReidWhitening, fitReidWhitening, ReidWhitening } from './reid-whitening';
 
 export interface FinetuneOptions extends Omit<LongWorkOptions, 'onProgress'> {
   /** BIDS dataset folder (raw or fMRIPrep). */
@@ -260,9 +264,17 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         state
       );
       const predictor = rec.predictWith === 'best' && hasCheckpoint(path.join(ckDir, 'best')) ? (await readCheckpoint(path.join(ckDir, 'best'), options.session)).model : model;
+      // reid: the embeddings retrieval compares are whitened within subject (reid-whitening.ts, ours).
+      let whiten: ReidWhitening | null = null;
+      if (data.type === 'reid') {
+        const features = await predictClips(predictor, train, { type: 'reid', batch, pool: resolved.pool, centre: resolved.centre });
+        whiten = fitReidWhitening(features, train.map(s => s.subject));
+        await run.writeJson(path.join(path.relative(run.dir, ckDir), 'reid-whitening.json'), whiten);
+      }
       const clips: PredictionClip[] = [];
       for (const split of ['validation', 'test'] as const) {
-        const outputs = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler });
+        const raw = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler });
+        const outputs = whiten ? raw.map(x => applyReidWhitening(whiten as ReidWhitening, x)) : raw;
         fold[split].forEach((s, k) => clips.push({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, fold: i, split, target: s.target, output: outputs[k] }));
       }
       const lastRow = final.history[final.history.length - 1] ?? {};

@@ -1,8 +1,8 @@
 /**
  * Issue 12 "must show", clip-level and retrieval tasks: TPT from a briefly pretrained CPU-configuration
  * model, scored by `ns.evaluate` on held-out subjects (learn-run.ts) with the FC baseline beside it:
- * task-state accuracy >= 0.9 and re-identification Rank-1 above chance (query/gallery across
- * sessions; the issue's 5x chance is not reached, see the re-ID test). On the zero-effect twin (no task activity, no fingerprint) each stays inside its
+ * task-state accuracy >= 0.9 and re-identification Rank-1 >= 5x chance (query/gallery across
+ * sessions). On the zero-effect twin (no task activity, no fingerprint) each stays inside its
  * permutation chance band (chance.ts).
  */
 import * as fs from 'fs';
@@ -51,16 +51,17 @@ describe('task state (clip level, events.tsv)', () => {
 });
 
 describe('re-identification (query/gallery across sessions)', () => {
-  // The issue's target is 5x chance; measured 3.7x (Rank-1 0.41, chance 0.11, 9 test subjects; the FC
-  // fingerprint baseline 0.85), also at 4 epochs and lr 5e-3: kernel/train/README.md. Asserted here:
-  // 3x chance, well above the zero-effect band's upper end (0.22).
-  test('held-out Rank-1 >= 3x chance, FC fingerprint baseline beside it', async () => {
+  // The issue's target, 5x chance. TPT's prompts barely move the pooled features (README), so the
+  // raw features gave 3.7x (0.41, chance 0.11, 9 test subjects); the finetune's within-subject
+  // whitening on the training clips (kernel/train/reid-whitening.ts) brings it to 0.63 here, and to
+  // 5.7x on average over 200 random subject splits of the same features. FC fingerprint baseline: 0.85.
+  test('held-out Rank-1 >= 5x chance, FC fingerprint baseline beside it', async () => {
     const { data, from } = await learnCohorts('tasks');
     const { dir, e, seconds } = await learnRun(data, from, 'reid', path.join(work, 'reid-effect'), 0.6);
     expect(e.protocol).toBe('query-gallery');
     const chance = rank1Chance(testClips(dir));
     console.log(`reid: model rank1 ${metric(e, 'rank1').toFixed(3)} (chance ${chance.toFixed(3)}, mAP ${metric(e, 'map').toFixed(3)}) over ${e.subjects.test} subjects, FC baseline rank1 ${metric(e, 'rank1', true).toFixed(3)}, ${seconds.toFixed(0)} s`);
-    expect(metric(e, 'rank1')).toBeGreaterThanOrEqual(3 * chance);
+    expect(metric(e, 'rank1')).toBeGreaterThanOrEqual(5 * chance);
   });
 
   test('with every effect 0 Rank-1 stays inside its permutation chance band', async () => {
