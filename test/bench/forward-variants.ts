@@ -7,6 +7,7 @@
  * wall time (median, min) and process CPU time (min; on a loaded machine the steadier measure of work).
  * Each variant's output is also compared with base's (max |diff| / max |base|).
  * `--profile`: onnxruntime's per-node profile of each variant, summed by op type and input shapes.
+ * `--profile-model`: the same for the official backbone forward graph (official size: under the lock).
  * `--model OLD_LIB`: the official backbone forward before/after (see modelBeforeAfter); official
  * size, so run it under the shared lock (flock /tmp/neurostorm-bigmem.lock).
  */
@@ -18,9 +19,10 @@ import { now } from './timing';
 import { toModelBytes } from '../../kernel/graph/serialize';
 import * as models from '../../kernel/models';
 import { packageRoot } from '../../kernel/version';
+import { buildBackboneGraph } from '../../kernel/models/graph/build';
 import { Graph } from '../../kernel/graph/graph';
 import type { Tensor } from '../../kernel/graph/tensor';
-import { createSession, GraphSession } from '../../kernel/runtime/session';
+import { createSession } from '../../kernel/runtime/session';
 import { selectiveScan, ScanOptions } from '../../kernel/models/selective-scan';
 import { scanOptionsFor } from '../../kernel/models/graph/blocks';
 import { add, div, exp, maximum, mul, neg } from '../../kernel/graph/api/math';
@@ -97,7 +99,26 @@ const STAGES: Record<string, [number, number, number, number]> = {
 interface Variant {
   name: string;
   scan: (u: Tensor, d: Tensor, A: Tensor, B: Tensor, C: Tensor, base: ScanOptions) => Tensor;
-  session?: { spin?: boolean; threads?: number };
+  session?: { spin?: boolean; threads?: number; parallel?: boolean };
+}
+
+type Feeds = Record<string, { data: Float32Array; shape: number[] }>;
+interface Runner {
+  run(feeds: Feeds): Promise<Record<string, { data: unknown }>>;
+}
+
+/** onnxruntime's parallel executor (independent nodes, e.g. window groups, on 2 inter-op threads, 1 intra-op each). */
+async function parallelSession(g: Graph): Promise<Runner> {
+  const session = await ort.InferenceSession.create(toModelBytes(g), {
+    executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 2, executionMode: 'parallel', graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
+  });
+  return {
+    run: async feeds => {
+      const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.shape)])));
+      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { data: v.data }]));
+    }
+  };
 }
 
 function parseArgs(argv: string[]): { runs: number; stage: string; only?: string[] } {
@@ -114,10 +135,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * onnxruntime's per-node profile of one graph (enableProfiling + profileFilePrefix, endProfiling after
  * the runs): kernel time summed by op type, and by op type with its output shape's element count.
  */
-async function profile(g: Graph, feeds: Record<string, { data: Float32Array; shape: number[] }>, runs: number): Promise<void> {
+async function profile(g: Graph, feeds: Record<string, { data: Float32Array; shape: number[] }>, runs: number, initializers?: Record<string, Float32Array>): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-fv-'));
   try {
-    const session = await ort.InferenceSession.create(toModelBytes(g), {
+    const session = await ort.InferenceSession.create(toModelBytes(g, { initializers }), {
       executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
       enableProfiling: true, profileFilePrefix: path.join(dir, 'p'), logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } }
     });
@@ -147,6 +168,7 @@ async function profile(g: Graph, feeds: Record<string, { data: Float32Array; sha
 }
 
 /**
+ * `--profile-model`: the same for the official backbone forward graph (official size: under the lock).
  * `--model OLD_LIB`: the official backbone forward of this tree and of another build of the kernel
  * (OLD_LIB: a compiled checkout, e.g. HEAD before a change, holding kernel/models) loaded in this one
  * process and timed alternately, 2 threads each; prints both, the ratio, and max|new − old| / max|old|.
@@ -162,7 +184,12 @@ async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
   ];
   const x = models.fixtureInput(1, both[1].m.config.imgSize);
   const outs: Float32Array[] = [];
-  for (const b of both) outs.push((await b.m.backbone(x, { prompts: false })).data as Float32Array); // warm-up: graph + session
+  const first: number[] = [];
+  for (const b of both) {
+    const t = now();
+    outs.push((await b.m.backbone(x, { prompts: false })).data as Float32Array); // warm-up: graph + session
+    first.push(now() - t);
+  }
   let err = 0;
   let ref = 0;
   for (let i = 0; i < outs[0].length; i++) {
@@ -180,6 +207,7 @@ async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
     }
   }
   for (const b of both) console.log(`official backbone forward ${b.name}: median ${median(b.times).toFixed(3)} s, min ${Math.min(...b.times).toFixed(3)} s, min CPU ${Math.min(...b.cpu).toFixed(3)} s; runs ${b.times.map(t => t.toFixed(2)).join(' ')}`);
+  console.log(`first call (graph build + session + run): before ${first[0].toFixed(1)} s, after ${first[1].toFixed(1)} s`);
   const [o, n] = both;
   console.log(`ratio after/before: median ${(median(n.times) / median(o.times)).toFixed(3)}, min ${(Math.min(...n.times) / Math.min(...o.times)).toFixed(3)}, CPU ${(Math.min(...n.cpu) / Math.min(...o.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
 }
@@ -188,6 +216,18 @@ export async function main(argv: string[]): Promise<void> {
   const { runs, stage, only } = parseArgs(argv);
   const oldLib = argv.includes('--model') ? argv[argv.indexOf('--model') + 1] : undefined;
   if (oldLib) return modelBeforeAfter(oldLib, runs);
+  if (argv.includes('--profile-model')) {
+    // The official backbone forward's graph with the fixture weights baked in, profiled per op.
+    const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+    const m = await models.load(folder);
+    const built = buildBackboneGraph(m.config, { batch: 1, prompts: false });
+    const values = m.parameterValues();
+    const initializers: Record<string, Float32Array> = {};
+    for (const name of built.params.names()) initializers[name] = values.get(name)!;
+    const x = models.fixtureInput(1, m.config.imgSize);
+    const input = built.graph.inputs[0];
+    return profile(built.graph, { [input.name]: { data: x.data as Float32Array, shape: [...x.shape] } }, runs, initializers);
+  }
   const [M, L, E, N] = STAGES[stage];
   const baseOpts = scanOptionsFor(M, L, E, N);
   const all: Variant[] = [
@@ -196,6 +236,7 @@ export async function main(argv: string[]): Promise<void> {
     { name: 'groups*2', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, { ...o, groups: (o.groups ?? 1) * 2 }) },
     { name: 'spin', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o), session: { spin: true } },
     { name: 'threads1', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o), session: { threads: 1 } },
+    { name: 'parallel', scan: (u, d, A, B, C, o) => selectiveScan(u, d, A, B, C, o), session: { parallel: true } },
     { name: 'copy', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, {}) },
     { name: 'matmulC', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { matmulC: true }) },
     { name: 'matmulC-g*2', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, (o.groups ?? 1) * 2, { matmulC: true }) },
@@ -217,7 +258,7 @@ export async function main(argv: string[]): Promise<void> {
     B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
     C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] }
   };
-  const sessions: { v: Variant; s: GraphSession; nodes: number; times: number[]; cpu: number[]; err: number }[] = [];
+  const sessions: { v: Variant; s: Runner; nodes: number; times: number[]; cpu: number[]; err: number }[] = [];
   for (const v of variants) {
     const g = new Graph(`scan-${v.name}`);
     const u = g.input('u', [M, L, E]);
@@ -226,7 +267,7 @@ export async function main(argv: string[]): Promise<void> {
     const B = g.input('B', [M, L, N]);
     const C = g.input('C', [M, L, N]);
     g.output('y', v.scan(u, d, A, B, C, baseOpts));
-    const s = await createSession(g, { provider: 'cpu', threads: v.session?.threads ?? 2, spin: v.session?.spin ?? false, cache: false });
+    const s: Runner = v.session?.parallel ? await parallelSession(g) : await createSession(g, { provider: 'cpu', threads: v.session?.threads ?? 2, spin: v.session?.spin ?? false, cache: false });
     sessions.push({ v, s, nodes: g.nodes.length, times: [], cpu: [], err: 0 });
   }
   if (argv.includes('--profile')) {

@@ -17,8 +17,13 @@ import { numel } from '../../graph/shapes';
 /** A token mixer over window sequences [M, L, C] → [M, L, C]; `prefix` names the block. */
 export type Mixer = (seq: Tensor, prefix: string, stage: StageGeometry, shifted: boolean) => Tensor;
 
-/** Window-group size for the scan: about this many state elements per group stay cache-resident. */
-export const SCAN_GROUP_ELEMENTS = 1 << 21;
+/**
+ * Window-group size for the scan: about this many state elements per group stay cache-resident
+ * (2^20: 4 MB float32 per state tensor, inside the 32 MB L3 with the scan's few live tensors). Halving
+ * it from 2^21 made the official forward 0.83x (twice the scan nodes: first call 3.9 s → 6.5 s);
+ * halving again gained nothing more (0.99x) at 23 s first call (test/bench/forward-variants.ts).
+ */
+export const SCAN_GROUP_ELEMENTS = 1 << 20;
 
 /** Scan options for M windows of L tokens, E channels, N states (cache blocking by window groups). */
 export function scanOptionsFor(M: number, L: number, E: number, N: number, groupElements = SCAN_GROUP_ELEMENTS): ScanOptions {
