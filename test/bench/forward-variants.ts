@@ -208,6 +208,16 @@ async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
   }
   for (const b of both) console.log(`official backbone forward ${b.name}: median ${median(b.times).toFixed(3)} s, min ${Math.min(...b.times).toFixed(3)} s, min CPU ${Math.min(...b.cpu).toFixed(3)} s; runs ${b.times.map(t => t.toFixed(2)).join(' ')}`);
   console.log(`first call (graph build + session + run): before ${first[0].toFixed(1)} s, after ${first[1].toFixed(1)} s`);
+  // Parity of each against the official PyTorch output (the fixture's backbone_out.bin, float32).
+  const buf = fs.readFileSync(path.join(folder, 'backbone_out.bin'));
+  const official = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  let officialMax = 0;
+  for (const v of official) officialMax = Math.max(officialMax, Math.abs(v));
+  both.forEach((b, k) => {
+    let e = 0;
+    for (let i = 0; i < official.length; i++) e = Math.max(e, Math.abs(outs[k][i] - official[i]));
+    console.log(`${b.name}: max|ours − official| / max|official| ${(e / officialMax).toExponential(2)} (max|official| ${officialMax.toFixed(3)})`);
+  });
   const [o, n] = both;
   console.log(`ratio after/before: median ${(median(n.times) / median(o.times)).toFixed(3)}, min ${(Math.min(...n.times) / Math.min(...o.times)).toFixed(3)}, CPU ${(Math.min(...n.cpu) / Math.min(...o.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
 }
