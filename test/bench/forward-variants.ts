@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { scanFeeds } from './scan-feeds';
 import { now } from './timing';
 import { toModelBytes } from '../../kernel/graph/serialize';
 import * as models from '../../kernel/models';
@@ -258,16 +259,7 @@ export async function main(argv: string[]): Promise<void> {
     { name: 'matmulC+expneg', scan: (u, d, A, B, C, o) => variantScan(u, d, A, B, C, o.groups ?? 1, { matmulC: true, expNeg: true }) }
   ];
   const variants = all.filter(v => !only || only.includes(v.name));
-  let seed = 1;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const fill = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
-  const feeds = {
-    u: { data: fill(M * L * E, () => rnd() * 2 - 1), shape: [M, L, E] },
-    delta: { data: fill(M * L * E, () => Math.log1p(Math.exp(rnd() * 6 - 4))), shape: [M, L, E] },
-    A: { data: fill(E * N, i => -(1 + (i % N))), shape: [E, N] },
-    B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
-    C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] }
-  };
+  const feeds = scanFeeds(M, L, E, N);
   const sessions: { v: Variant; s: Runner; nodes: number; times: number[]; cpu: number[]; err: number }[] = [];
   for (const v of variants) {
     const g = new Graph(`scan-${v.name}`);

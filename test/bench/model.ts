@@ -19,6 +19,7 @@
  * Default: every part. Goals of issue 18 (official, batch 1): TPT step peak <= 4 GB flat over 20
  * steps, step <= 4x forward; full fine-tuning and MAE step <= 6 GB.
  */
+import { scanFeeds } from './scan-feeds';
 import { now, timeRepeated } from './timing';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -136,16 +137,7 @@ async function childScan(variant: string, runs: number): Promise<ChildResult> {
   const C = g.input('C', [M, L, N]);
   g.output('y', selectiveScan(u, d, A, B, C, o));
   const session = await createSession(g, { provider: 'cpu', threads: 2 });
-  let seed = 1;
-  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const fill = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
-  const feeds = {
-    u: { data: fill(M * L * E, () => rnd() * 2 - 1), shape: [M, L, E] },
-    delta: { data: fill(M * L * E, () => Math.log1p(Math.exp(rnd() * 6 - 4))), shape: [M, L, E] },
-    A: { data: fill(E * N, i => -(1 + (i % N))), shape: [E, N] },
-    B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
-    C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] }
-  };
+  const feeds = scanFeeds(M, L, E, N);
   const { times } = await timeRepeated(() => session.run(feeds), runs);
   return { scan_s: times, nodes: g.nodes.length, peak_rss_mb: peakMB() };
 }

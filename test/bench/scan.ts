@@ -13,6 +13,7 @@
  *   session time, step time, peak RSS (needs ../shared/fixtures; several GB: run the bench under
  *   `flock /tmp/neurostorm-bigmem.lock`).
  */
+import { scanFeeds } from './scan-feeds';
 import { now, timeRepeated } from './timing';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -49,17 +50,7 @@ async function childScan(variant: 'forward' | ScanBackward, windows: number, run
   const forwardNodes = g.nodes.length;
   if (variant !== 'forward') G.gradients(loss, [u, d, A, B, C]).forEach((t, i) => g.output(`grad${i}`, t));
   const session = await createSession(g, SESSION);
-  let seed = 1;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const fill = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
-  const feeds: Record<string, HostTensor> = {
-    u: { data: fill(M * L * E, () => rnd() * 2 - 1), shape: [M, L, E] },
-    delta: { data: fill(M * L * E, () => Math.log1p(Math.exp(rnd() * 6 - 4))), shape: [M, L, E] },
-    A: { data: fill(E * N, i => -(1 + (i % N))), shape: [E, N] },
-    B: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
-    C: { data: fill(M * L * N, () => rnd() * 2 - 1), shape: [M, L, N] },
-    W: { data: fill(M * L * E, () => rnd()), shape: [M, L, E] }
-  };
+  const feeds = scanFeeds(M, L, E, N, true);
   const { times } = await timeRepeated(() => session.run(feeds), runs);
   return { s: times, nodes: g.nodes.length, backward_nodes: g.nodes.length - forwardNodes, peak_rss_mb: peakMB() };
 }
