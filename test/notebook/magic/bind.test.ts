@@ -43,8 +43,11 @@ describe('magic values in a notebook', () => {
     expect(res.stderr).toMatch(/help produces no value to bind with --as/);
     const cells = readCells(out);
     const results = (i: number) => cells[i].outputs.filter(o => o.output_type === 'execute_result');
-    // The bound cell printed the model line and has no value of its own (it is a declaration).
-    expect(text(cells[1].outputs.map(o => text(o.text)).join(''))).toMatch(/^loaded demo: .* parameters\n$/);
+    // The bound cell printed the model line and the device line, and has no value of its own (it is a
+    // declaration). No graph has run yet, so the device line says which provider auto will pick.
+    expect(text(cells[1].outputs.map(o => text(o.text)).join(''))).toMatch(
+      /^loaded demo: .* parameters\ndevice +cpu \(auto\); no model graph ran yet\n$/
+    );
     expect(results(1)).toEqual([]);
     expect(text(results(2)[0]?.data?.['text/plain'] as string)).toBe(String(demoConfig().embedDim * 10));
     const value = text(results(3)[0]?.data?.['text/plain'] as string);
