@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import type { SplitFold } from '../eval/run-folder';
 
 export const RUN_FORMAT = 'neurostorm-run/1';
 export const PREDICTIONS_FORMAT = 'neurostorm-predictions/1';
@@ -30,8 +31,9 @@ export interface RunRecord {
   [extra: string]: unknown;
 }
 
+/** split.json as written; each fold's shape is the reader's one definition (kernel/eval). */
 export interface SplitRecord {
-  folds: { train: string[]; validation: string[]; test: string[] }[];
+  folds: SplitFold[];
 }
 
 /** One clip of predictions.json: the contract's one definition is the reader's (kernel/eval). */
