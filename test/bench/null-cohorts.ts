@@ -53,7 +53,8 @@ const TASKS: Record<string, TaskSetup> = {
     metric: 'auroc',
     chance: 0.5,
     epochs: 2,
-    data: (seed, subjects) => cohort('learn-subject-zero', { ...SUBJECT_DESIGN, subjects, seed, effects: ZERO_EFFECTS }),
+    data: (seed, subjects) =>
+      cohort('learn-subject-zero', { ...SUBJECT_DESIGN, subjects, seed, effects: ZERO_EFFECTS }),
     from: async () => (await learnCohorts('subject')).from
   }
 };
@@ -65,7 +66,8 @@ function flag(args: string[], name: string, fallback: string): string {
 
 function int(args: string[], name: string, fallback: number): number {
   const v = Number(flag(args, name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: expected a positive integer, got ${flag(args, name, '')}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`--${name}: expected a positive integer, got ${flag(args, name, '')}`);
   return v;
 }
 
@@ -102,7 +104,12 @@ export async function main(args: string[]): Promise<void> {
   const subjects = int(args, 'subjects', 20);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `ns-null-${task}-`));
   const t0 = Date.now();
-  console.log(`null over ${draws} zero-effect cohorts (${task}, ${subjects} subjects, generator seeds ${seed0}..${seed0 + draws - 1}); load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `null over ${draws} zero-effect cohorts (${task}, ${subjects} subjects, generator seeds ${seed0}..${seed0 + draws - 1}); load ${os
+      .loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')}`
+  );
   console.log(`seed  model ${setup.metric}  FC ${setup.metric}  band(95%)        model  FC      s`);
   const rows: Draw[] = [];
   for (let d = 0; d < draws; d++) {
@@ -110,11 +117,19 @@ export async function main(args: string[]): Promise<void> {
     const t = Date.now();
     const data = await setup.data(seed, subjects);
     const from = await setup.from(data);
-    const { dir, e } = await learnRun(data, from, task, path.join(work, `seed${seed}`), 0.4, { epochs: setup.epochs });
+    const { dir, e } = await learnRun(data, from, task, path.join(work, `seed${seed}`), 0.4, {
+      epochs: setup.epochs
+    });
     // With no tied scores the permutation distribution of AUROC depends only on the class counts,
     // so the model's band is also the baseline's (same test subjects).
     const band = rowsBand(setup.type, testRows(dir, 'subject'), setup.metric);
-    const r = { seed, model: metric(e, setup.metric), baseline: metric(e, setup.metric, true), band, seconds: (Date.now() - t) / 1000 };
+    const r = {
+      seed,
+      model: metric(e, setup.metric),
+      baseline: metric(e, setup.metric, true),
+      band,
+      seconds: (Date.now() - t) / 1000
+    };
     rows.push(r);
     const io = (v: number) => (outside(v, band) ? 'OUT' : 'in ');
     console.log(
@@ -133,8 +148,19 @@ export async function main(args: string[]): Promise<void> {
         `binomial P(X >= ${out.length} | n ${rows.length}, p 0.05) = ${binomialUpper(out.length, rows.length, 0.05).toPrecision(3)}`
     );
   };
-  summary('model', rows.map(r => r.model));
-  summary('FC', rows.map(r => r.baseline));
-  console.log(`wall ${((Date.now() - t0) / 1000).toFixed(0)} s; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+  summary(
+    'model',
+    rows.map(r => r.model)
+  );
+  summary(
+    'FC',
+    rows.map(r => r.baseline)
+  );
+  console.log(
+    `wall ${((Date.now() - t0) / 1000).toFixed(0)} s; load ${os
+      .loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')}`
+  );
   fs.rmSync(work, { recursive: true, force: true });
 }

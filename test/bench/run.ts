@@ -21,7 +21,13 @@ async function run(): Promise<void> {
     .map(f => f.slice(0, -3))
     .sort();
   if (!name || !available.includes(name)) {
-    process.stderr.write(`usage: npm run bench -- NAME [args]\navailable: ${available.join(', ')} (aliases: ${Object.entries(ALIASES).map(([a, b]) => `${a} = ${b}`).join(', ')})\n`);
+    process.stderr.write(
+      `usage: npm run bench -- NAME [args]\navailable: ${available.join(', ')} (aliases: ${Object.entries(
+        ALIASES
+      )
+        .map(([a, b]) => `${a} = ${b}`)
+        .join(', ')})\n`
+    );
     process.exitCode = 2;
     return;
   }
