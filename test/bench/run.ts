@@ -21,12 +21,9 @@ async function run(): Promise<void> {
     .map(f => f.slice(0, -3))
     .sort();
   if (!name || !available.includes(name)) {
+    const aliases = Object.entries(ALIASES).map(([a, b]) => `${a} = ${b}`);
     process.stderr.write(
-      `usage: npm run bench -- NAME [args]\navailable: ${available.join(', ')} (aliases: ${Object.entries(
-        ALIASES
-      )
-        .map(([a, b]) => `${a} = ${b}`)
-        .join(', ')})\n`
+      `usage: npm run bench -- NAME [args]\navailable: ${available.join(', ')} (aliases: ${aliases.join(', ')})\n`
     );
     process.exitCode = 2;
     return;
