@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- train [--config cpu,official] [--side both|ours|torch] [--what pretrain,tpt]
  *                         [--batch N,...] [--steps 3] [--threads 2] [--budget-s 300] [--max-rss-gb 16]
- *                         [--torch-scan both|ref|chunked]`
+ *                         [--torch-scan both|ref|chunked (default: both on cpu, chunked on official)]`
  *
  * Training throughput, ours side by side with the official PyTorch model in the same run: clips per
  * second of MAE pretraining (window mask x random time mask, ratio 0.5, every parameter, AdamW) and
@@ -175,8 +175,12 @@ interface Options {
   threads: number;
   budgetS: number;
   maxRssGb: number;
-  /** PyTorch scan phases: the reference loop and the chunked scan (both), or one of them. */
-  torchScan: 'both' | 'ref' | 'chunked';
+  /**
+   * PyTorch scan phases: the reference loop and the chunked scan (both), or one of them. Unset: both
+   * on the cpu configuration, chunked on the official one, where one reference-loop step of TPT ran
+   * past 13 minutes (kernel/train/README.md) and the child's time limit would stop it with nothing.
+   */
+  torchScan?: 'both' | 'ref' | 'chunked';
 }
 
 /** Hard time limit of a child: warm-up + graph build + the step budget, with room. */
@@ -204,13 +208,15 @@ function torchPhase(r: Record<string, unknown>, batch: number, trainable: number
   return { clipsPerS: batch / median(stepS), stepS, firstStepS: r.first_step_s as number, peakMb: r.peak_rss_mb as number, trainable, total };
 }
 
+const torchScanOf = (w: Workload, o: Options) => o.torchScan ?? (w.config === 'official' ? 'chunked' : 'both');
+
 async function torch(w: Workload, o: Options): Promise<TorchMeasured | string> {
   const src = process.env.NEUROSTORM_SRC;
   if (!src || !fs.existsSync(path.join(src, 'models', 'neurostorm.py'))) {
     return 'skipped: the official source is absent (set NEUROSTORM_SRC to an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/, see shared/reference/README.md)';
   }
   const script = path.join(packageRoot(), 'test', 'bench', 'train_torch.py');
-  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', o.torchScan, '--warmup', w.config === 'official' ? '0' : '1', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
+  const args = [script, '--config', w.config, '--what', w.what, '--batch', String(w.batch), '--steps', String(o.steps), '--threads', String(o.threads), '--scan', torchScanOf(w, o), '--warmup', w.config === 'official' ? '0' : '1', '--budget-s', String(2 * o.budgetS), '--max-rss-gb', String(o.maxRssGb)];
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(o.threads) };
   const r = await runGuarded('/usr/bin/python3', args, env, { timeoutS: timeoutFor(o, 2), maxRssGb: o.maxRssGb });
   if (typeof r === 'string') return r.includes("No module named 'torch'") ? 'skipped: python3-torch is not installed for /usr/bin/python3' : r;
@@ -243,8 +249,8 @@ export async function main(args: string[]): Promise<void> {
   for (const c of configs) if (c !== 'cpu' && c !== 'official') throw new Error(`--config: cpu or official, not ${c}`);
   for (const w of whats) if (w !== 'pretrain' && w !== 'tpt') throw new Error(`--what: pretrain or tpt, not ${w}`);
   for (const s of sides) if (s !== 'ours' && s !== 'torch') throw new Error(`--side: ours, torch or both, not ${s}`);
-  const o: Options = { steps: Number(value('--steps', '3')), threads: Number(value('--threads', '2')), budgetS: Number(value('--budget-s', '300')), maxRssGb: Number(value('--max-rss-gb', '16')), torchScan: value('--torch-scan', 'both') as Options['torchScan'] };
-  if (!['both', 'ref', 'chunked'].includes(o.torchScan)) throw new Error(`--torch-scan: both, ref or chunked, not ${o.torchScan}`);
+  const o: Options = { steps: Number(value('--steps', '3')), threads: Number(value('--threads', '2')), budgetS: Number(value('--budget-s', '300')), maxRssGb: Number(value('--max-rss-gb', '16')), torchScan: (value('--torch-scan', '') || undefined) as Options['torchScan'] };
+  if (o.torchScan !== undefined && !['both', 'ref', 'chunked'].includes(o.torchScan)) throw new Error(`--torch-scan: both, ref or chunked, not ${o.torchScan}`);
   const batchArg = value('--batch', '');
   const workloads: Workload[] = [];
   for (const config of configs) {
@@ -264,7 +270,7 @@ export async function main(args: string[]): Promise<void> {
     else {
       const r = t.reference;
       if (r) out(`${label.padEnd(22)} torch: ${r.clipsPerS.toFixed(3)} clips/s, ${stepText(r)}; scan loop ${(100 * (t.scanShare ?? 0)).toFixed(0)}% of the step; trainable ${r.trainable}/${r.total}; peak ${gb(r.peakMb)} (torch ${t.torch}) [load ${load()}]`);
-      else out(`${label.padEnd(22)} torch: reference scan not run (--torch-scan chunked)`);
+      else out(`${label.padEnd(22)} torch: reference scan not run (--torch-scan chunked${o.torchScan ? '' : ', the default at the official size'})`);
       if (t.chunked) out(`${label.padEnd(22)} torch, chunked scan: ${t.chunked.clipsPerS.toFixed(3)} clips/s, ${stepText(t.chunked)}; peak ${gb(t.chunked.peakMb)}; scan max rel diff vs reference ${t.chunkedDiff?.toExponential(1)}`);
     }
     const ratio = typeof a !== 'string' && typeof t !== 'string' && t.reference ? a.clipsPerS / t.reference.clipsPerS : null;
