@@ -19,15 +19,17 @@
  * g_t = ∂L/∂h_t, the adjoint λ_t = g_t + a_{t+1}·λ_{t+1} is the same recurrence in reverse time,
  * and ∂L/∂x_t = λ_t, ∂L/∂log a_t = λ_t·a_t·h_{t−1}. recurrenceBackward solves it with the forward's
  * chunking (reverse CumSum within chunks, the chunk level recursively), from log a, the output h, g
- * and one chunk-end tensor per level: it keeps no other chunk intermediate of the forward alive
- * (selectiveScan even recomputes log a from δ and A). It is the exact gradient of the floored chunked
+ * and one chunk-end tensor per level: it keeps no other chunk intermediate of the forward alive.
+ * selectiveScan goes further: each window group is one region from its small inputs (u, δ, A, B, C)
+ * whose backward recomputes x, log a and h itself, the groups one after another (scanGroup). It is
+ * the exact gradient of the floored chunked
  * function above (a floor's Max passes no gradient where it is active), so it equals what generic
  * autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
  */
 import type { Tensor } from '../graph/tensor';
 import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
-import { cumsum } from '../graph/api/reduce';
-import { concat, pad, reshape, sliceAxis, transpose } from '../graph/api/shape';
+import { cumsum, sum } from '../graph/api/reduce';
+import { concat, pad, reshape, slice, sliceAxis, transpose } from '../graph/api/shape';
 import { matmul } from '../graph/api/linalg';
 import { withCustomGradient } from '../graph/custom-gradient';
 
@@ -179,6 +181,9 @@ function chunkedRecurrence(logA: Tensor, x: Tensor, chunk: number, ends: Tensor[
  */
 export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, options: ScanOptions = {}): Tensor {
   const groups = Math.max(1, Math.min(options.groups ?? 1, u.shape[0]));
+  const chunk = options.chunk ?? DEFAULT_CHUNK;
+  const backward = options.backward ?? defaultBackward;
+  const chain: BackwardChain = { last: null, built: new Set() };
   if (groups > 1) {
     const M = u.shape[0];
     const parts: Tensor[] = [];
@@ -186,10 +191,15 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
       const lo = Math.floor((g * M) / groups);
       const hi = Math.floor(((g + 1) * M) / groups);
       const part = (t: Tensor) => sliceAxis(t, 0, lo, hi);
-      parts.push(selectiveScan(part(u), part(delta), A, part(B), part(C), { ...options, groups: 1 }));
+      parts.push(scanGroup(g, part(u), part(delta), A, part(B), part(C), chunk, backward, chain));
     }
     return concat(parts, 0);
   }
+  return scanGroup(0, u, delta, A, B, C, chunk, backward, chain);
+}
+
+/** The forward of one window group: ordinary nodes; `ends` collects the chunk levels' end states. */
+function scanForward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number, ends?: Tensor[]): { y: Tensor; h: Tensor; logA: Tensor; deltaA: Tensor; du: Tensor } {
   const [M, L, E] = u.shape;
   const N = A.shape[1];
   // The state is laid out [M, L, N, E] (channels innermost): the three broadcasts below (δ·A, δu·B,
@@ -198,27 +208,78 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
   // ([1, N] @ [N, E] per step) instead of Mul + ReduceSum. The recurrence is elementwise over the
   // two trailing axes, so their order changes no value.
   const dT = reshape(delta, [M, L, 1, E]);
-  const x = mul(reshape(mul(delta, u), [M, L, 1, E]), reshape(B, [M, L, N, 1]));
-  const h = discretizedRecurrence(dT, transpose(A, [1, 0]), x, options.chunk ?? DEFAULT_CHUNK, options.backward ?? defaultBackward);
-  return reshape(matmul(reshape(C, [M, L, 1, N]), h), [M, L, E]);
+  const du = mul(delta, u);
+  const x = mul(reshape(du, [M, L, 1, E]), reshape(B, [M, L, N, 1]));
+  const deltaA = mul(dT, transpose(A, [1, 0]));
+  const logA = maximum(deltaA, LOG_DECAY_FLOOR);
+  const h = chunkedRecurrence(logA, x, chunk, ends);
+  return { y: reshape(matmul(reshape(C, [M, L, 1, N]), h), [M, L, E]), h, logA, deltaA, du };
 }
 
 /**
- * h for log a = max(δ·A, floor) (δ [M, L, 1, E], A transposed [N, E]) and x [M, L, N, E]. With the
- * recurrence backward the region starts at δ and A, not at log a: its backward recomputes log a (one
- * Mul and one Max) instead of keeping two [M, L, N, E] tensors (δ·A and its floor) alive from the
- * forward to the backward, and applies the floor's Max rule itself (gradient where δ·A ≥ floor, ties
- * included).
+ * The window groups of one selectiveScan call, backward in sequence: `last` is a scalar of the group
+ * backward built last, which the next one's recomputation is tied to; `built` resets the chain when
+ * gradients are built a second time on the same graph.
  */
-function discretizedRecurrence(dT: Tensor, At: Tensor, x: Tensor, chunk: number, backward: ScanBackward): Tensor {
-  const logA = () => maximum(mul(dT, At), LOG_DECAY_FLOOR);
-  if (x.shape[1] === 1 || backward === 'autodiff') return chunkedRecurrence(logA(), x, chunk);
-  const ends: Tensor[] = [];
-  return withCustomGradient('selectiveScan', [dT, At, x], () => chunkedRecurrence(logA(), x, chunk, ends), ({ output, gy }) => {
-    const deltaA = mul(dT, At);
-    const [dLogA, dx] = recurrenceBackward(maximum(deltaA, LOG_DECAY_FLOOR), output, gy, ends, chunk);
-    if (!dLogA) return [null, null, dx];
-    const g = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
-    return [mul(g, At), mul(g, dT), dx]; // the engine sums them to δ's and A's shapes
+interface BackwardChain {
+  last: Tensor | null;
+  built: Set<number>;
+}
+
+/** One element of t as a scalar (a slice and a reshape: a few bytes, whatever t's size). */
+const scalarOf = (t: Tensor) => reshape(sliceAxis(sliceAxis(sliceAxis(t, 0, 0, 1), 1, 0, 1), 2, 0, 1), []);
+
+/**
+ * One window group as a custom-gradient region from u, δ, A, B, C to y (recurrence backward): the
+ * backward reads only these five small inputs ([M, L, E] and [M, L, N]) and recomputes x, log a and h
+ * itself, so no [M, L, N, E] tensor of the forward stays alive for the backward (nor is one
+ * recomputed by activation recomputation, kernel/graph/recompute.ts, which copies only what the
+ * backward reads). The recomputation starts from δ + 0·s, s a scalar of this group's incoming gradient
+ * plus one of the group backward built before it: onnxruntime, which runs any topological order,
+ * then cannot start a group's [M, L, N, E] work before the previous group's gradients exist, so one
+ * group's temporaries are alive at a time (x + 0 = x exactly: no value changes).
+ */
+function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number, backward: ScanBackward, chain: BackwardChain): Tensor {
+  if (u.shape[1] === 1 || backward === 'autodiff') return scanForward(u, delta, A, B, C, chunk).y;
+  return withCustomGradient('selectiveScan', [u, delta, A, B, C], () => scanForward(u, delta, A, B, C, chunk).y, ({ gy, needs }) => {
+    if (chain.built.has(index)) {
+      chain.built.clear();
+      chain.last = null;
+    }
+    chain.built.add(index);
+    const token = chain.last ? add(scalarOf(gy), chain.last) : scalarOf(gy);
+    const zero = mul(token, 0);
+    const grads = scanGroupBackward(u, add(delta, zero), A, B, C, add(gy, zero), needs, chunk);
+    const present = grads.filter((t): t is Tensor => t !== null);
+    chain.last = present.map(t => reshape(slice(t, { starts: t.shape.map(() => 0), ends: t.shape.map(() => 1) }), [])).reduce((a, b) => add(a, b));
+    return grads;
   });
+}
+
+/**
+ * [∂L/∂u, ∂L/∂δ, ∂L/∂A, ∂L/∂B, ∂L/∂C] of one group from its inputs and g = ∂L/∂y (δ and g tied by
+ * the caller). With h recomputed: ∂L/∂h = C ⊗ g, ∂L/∂C = h·g (one MatMul); recurrenceBackward gives
+ * ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and ∂L/∂B = ∂L/∂x·δu (MatMuls over N and
+ * E); log a = max(δ·A, floor) passes ∂L/∂log a where δ·A ≥ floor (ties included) to δ (Σ over N of
+ * ·A) and A (Σ over windows and steps of ·δ).
+ */
+function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
+  const [M, L, E] = u.shape;
+  const N = A.shape[1];
+  const ends: Tensor[] = [];
+  const { h, logA, deltaA, du } = scanForward(u, delta, A, B, C, chunk, ends);
+  const gh = mul(reshape(C, [M, L, N, 1]), reshape(g, [M, L, 1, E]));
+  const dC = needs[4] ? reshape(matmul(h, reshape(g, [M, L, E, 1])), [M, L, N]) : null;
+  const [dLogA, dx] = recurrenceBackward(logA, h, gh, ends, chunk);
+  const dB = needs[3] ? reshape(matmul(dx, reshape(du, [M, L, E, 1])), [M, L, N]) : null;
+  const dDu = reshape(matmul(reshape(B, [M, L, 1, N]), dx), [M, L, E]);
+  const dU = needs[0] ? mul(dDu, delta) : null;
+  let dDelta = needs[1] ? mul(dDu, u) : null;
+  let dA: Tensor | null = null;
+  if (dLogA && (needs[1] || needs[2])) {
+    const gl = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
+    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, transpose(A, [1, 0])), [2]), [M, L, E]));
+    if (needs[2]) dA = transpose(sum(mul(gl, reshape(delta, [M, L, 1, E])), [0, 1]), [1, 0]);
+  }
+  return [dU, dDelta, dA, dB, dC];
 }
