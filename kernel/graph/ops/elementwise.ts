@@ -6,6 +6,7 @@ import { DTypeError } from '../../errors';
 import { cast, div, exp, greater, greaterOrEqual, lessOrEqual, log, mul, neg, pow, sigmoid, sign, sub, where } from '../api/math';
 import { extremumBackward } from '../backward';
 import { lowerErfFloat64, lowerSoftplusFloat64 } from './float64-lowerings';
+import { lowerSoftplusFloat32 } from './softplus-lowering';
 import { DTYPES, isFloat, onnxDType, type DType } from '../dtype';
 import { broadcastShapes } from '../shapes';
 import { binaryFloat, binaryNumeric, comparison, logical, requireDType, unaryFloat } from './infer';
@@ -59,8 +60,14 @@ export const ELEMENTWISE_OPS = [
   }),
   defineOp({
     name: 'Softplus', onnx: 'Softplus', doc: 'ln(1 + e^x)', arity: 1, infer: unaryFloat,
-    // onnxruntime's CPU Softplus(1) is float32-only; float64 uses the stable max(x,0) + ln(1 + e^-|x|).
-    lower: (n, ctx) => (n.inputTypes[0].dtype === 'float64' ? lowerSoftplusFloat64(n, ctx) : ctx.node('Softplus', n.inputs, n.outputs)),
+    // onnxruntime's CPU Softplus(1) is float32-only; float64 uses the stable max(x,0) + ln(1 + e^-|x|);
+    // float32 a vectorised composite, its kernel being element by element (./softplus-lowering.ts).
+    lower: (n, ctx) => {
+      const dtype = n.inputTypes[0].dtype;
+      if (dtype === 'float64') lowerSoftplusFloat64(n, ctx);
+      else if (dtype === 'float32') lowerSoftplusFloat32(n, ctx);
+      else ctx.node('Softplus', n.inputs, n.outputs);
+    },
     grad: ({ gy, inputs: [a] }) => [mul(gy, sigmoid(a))]
   }),
   defineOp({ name: 'Equal', onnx: 'Equal', doc: 'a == b', arity: 2, infer: comparison, grad: 'nonDifferentiable' }),
