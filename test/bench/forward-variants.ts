@@ -6,6 +6,7 @@
  * machine load hits every variant alike: the figures to read are the ratios to `base` (today's scan):
  * wall time (median, min) and process CPU time (min; on a loaded machine the steadier measure of work).
  * Each variant's output is also compared with base's (max |diff| / max |base|).
+ * `--softplus`: Softplus formulations on stage 0's δ size, timed and checked against PyTorch's formula.
  * `--profile`: onnxruntime's per-node profile of each variant, summed by op type and input shapes.
  * `--profile-model`: the same for the official backbone forward graph (official size: under the lock).
  * `--model OLD_LIB`: the official backbone forward before/after (see modelBeforeAfter); official
@@ -17,7 +18,8 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { scanFeeds } from './scan-feeds';
 import { now } from './timing';
-import { toModelBytes } from '../../kernel/graph/serialize';
+import { toModelBytes, toModelObject } from '../../kernel/graph/serialize';
+import { modelProtoType } from '../../kernel/graph/onnx-proto';
 import * as models from '../../kernel/models';
 import { packageRoot } from '../../kernel/version';
 import { buildBackboneGraph } from '../../kernel/models/graph/build';
@@ -26,7 +28,7 @@ import type { Tensor } from '../../kernel/graph/tensor';
 import { createSession } from '../../kernel/runtime/session';
 import { selectiveScan, ScanOptions } from '../../kernel/models/selective-scan';
 import { scanOptionsFor } from '../../kernel/models/graph/blocks';
-import { add, div, exp, maximum, mul, neg } from '../../kernel/graph/api/math';
+import { abs, add, div, exp, log, maximum, mul, neg, relu, sigmoid, softplus, sub } from '../../kernel/graph/api/math';
 import { cumsum, sum } from '../../kernel/graph/api/reduce';
 import { concat, pad, reshape, sliceAxis, transpose } from '../../kernel/graph/api/shape';
 import { matmul } from '../../kernel/graph/api/linalg';
@@ -223,10 +225,96 @@ async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
   console.log(`ratio after/before: median ${(median(n.times) / median(o.times)).toFixed(3)}, min ${(Math.min(...n.times) / Math.min(...o.times)).toFixed(3)}, CPU ${(Math.min(...n.cpu) / Math.min(...o.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
 }
 
+/**
+ * Softplus formulations (PyTorch: x > 20 ? x : log1p(e^x)); each a function of one float32 tensor.
+ * `softplus` is the engine's op as lowered today (kernel/graph/ops/softplus-lowering.ts); `kernel`,
+ * onnxruntime's own Softplus kernel (what the op lowered to before), is added by softplusVariants.
+ */
+const SOFTPLUS: Record<string, (x: Tensor) => Tensor> = {
+  softplus: x => softplus(x),
+  // max(x, 0) + ln(1 + e^−|x|): 7 vectorised passes; ln(1 + y) loses y's low bits when y = e^−|x| is small.
+  'relu+log(1+exp(-|x|))': x => add(relu(x), log(add(exp(neg(abs(x))), 1))),
+  // max(x, 0) − ln σ(|x|): 5 passes (σ is MLAS's vectorised logistic).
+  'relu-log(sigmoid|x|)': x => sub(relu(x), log(sigmoid(abs(x)))),
+  // ln(1 + y) corrected to log1p by Goldberg's y / ((1 + y) − 1) factor, without the lowering's floor
+  // (the max keeps 0/0 away when 1 + y == 1, where it returns 0 instead of y).
+  goldberg: x => {
+    const y = exp(neg(abs(x)));
+    const u = add(y, 1);
+    return add(relu(x), mul(log(u), div(y, maximum(sub(u, 1), 1e-30))));
+  }
+};
+
+/** onnxruntime's Softplus kernel on one float32 input: a one-node model (our graph of one Relu, its op renamed). */
+async function softplusKernel(shape: number[]): Promise<Runner> {
+  const g = new Graph('softplus-kernel');
+  g.output('y', relu(g.input('x', shape)));
+  const model = toModelObject(g);
+  model.graph.node[0].op_type = 'Softplus';
+  const type = modelProtoType();
+  const session = await ort.InferenceSession.create(type.encode(type.fromObject(model)).finish(), {
+    executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' } } }
+  });
+  return {
+    run: async feeds => {
+      const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.shape)])));
+      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { data: v.data }]));
+    }
+  };
+}
+
+/**
+ * `--softplus`: the Softplus formulations above on one stage-0 block's δ pre-activation size
+ * [320, 256, 72], interleaved; error against PyTorch's threshold-20 softplus in float64 (max absolute,
+ * and max relative where the reference is above 1e-30), inputs mostly in δ's range with tails to ±40.
+ */
+async function softplusVariants(runs: number, only?: string[]): Promise<void> {
+  const shape = [320, 256, 72];
+  const n = shape.reduce((a, b) => a * b, 1);
+  let seed = 7;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const data = Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? rnd() * 80 - 40 : rnd() * 12 - 9));
+  const ref = Float64Array.from(data, v => (v > 20 ? v : Math.log1p(Math.exp(v))));
+  const rows: { name: string; s: Runner; times: number[]; cpu: number[]; abs: number; rel: number }[] = [];
+  if (!only || only.includes('kernel')) rows.push({ name: 'kernel', s: await softplusKernel(shape), times: [], cpu: [], abs: 0, rel: 0 });
+  for (const [name, f] of Object.entries(SOFTPLUS)) {
+    if (only && !only.includes(name)) continue;
+    const g = new Graph(`softplus-${name}`);
+    g.output('y', f(g.input('x', shape)));
+    rows.push({ name, s: await createSession(g, { provider: 'cpu', threads: 2, cache: false }), times: [], cpu: [], abs: 0, rel: 0 });
+  }
+  const feeds = { x: { data, shape } };
+  for (const r of rows) {
+    const y = (await r.s.run(feeds)).y.data as Float32Array;
+    for (let i = 0; i < n; i++) {
+      const e = Math.abs(y[i] - ref[i]);
+      r.abs = Math.max(r.abs, e);
+      if (ref[i] > 1e-30) r.rel = Math.max(r.rel, e / ref[i]);
+    }
+  }
+  for (let k = 0; k < runs; k++) {
+    for (const r of rows) {
+      const t = now();
+      const c = process.cpuUsage();
+      await r.s.run(feeds);
+      r.times.push(now() - t);
+      const dc = process.cpuUsage(c);
+      r.cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  const base = rows[0];
+  console.log(`softplus on [${shape.join(', ')}], ${runs} interleaved runs; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+  for (const r of rows) {
+    console.log(`${r.name.padEnd(24)} median ${median(r.times).toFixed(4)} s ratio ${(median(r.times) / median(base.times)).toFixed(3)}  min ${Math.min(...r.times).toFixed(4)} s  cpu ${Math.min(...r.cpu).toFixed(4)} s ratio ${(Math.min(...r.cpu) / Math.min(...base.cpu)).toFixed(3)}  max abs err ${r.abs.toExponential(2)}  max rel err ${r.rel.toExponential(2)}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { runs, stage, only } = parseArgs(argv);
   const oldLib = argv.includes('--model') ? argv[argv.indexOf('--model') + 1] : undefined;
   if (oldLib) return modelBeforeAfter(oldLib, runs);
+  if (argv.includes('--softplus')) return softplusVariants(runs, only);
   if (argv.includes('--profile-model')) {
     // The official backbone forward's graph with the fixture weights baked in, profiled per op.
     const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
