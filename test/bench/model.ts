@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- model [--configs tiny,official] [--runs 3] [--part P[,P...]] [--steps 20] [--batches 1,2,4,8]
- *   [--no-torch] [--no-scan] [--no-train] [--no-plain]`
+ *   [--no-torch] [--no-scan] [--no-train] [--no-plain] [--batch-torch-only] [--batch-forward-only]`
  *
  * Side by side in one run, each measurement in its own child process (so peak memory is its own;
  * official-size children run under the shared big-memory lock, flock /tmp/neurostorm-bigmem.lock):
@@ -10,10 +10,16 @@
  *   step/forward ratio, and two steps without recomputation for the before/after (`--no-plain`
  *   skips them: 12.7 GB at the official size);
  * - `full`, `mae`: a full fine-tuning step and an MAE pretraining step (seeded random mask), peak memory;
- * - `batch`: throughput (clips/s) and peak memory of forward and TPT step at `--batches`;
- * - `roofline`: MatMul/Gemm/Conv FLOPs per clip counted from the graphs, achieved GFLOP/s, and this
- *   CPU's FP32 peak estimated from its flags and clock;
- * - `torch`: the official PyTorch model on the same CPU (test/bench/model_torch.py; needs
+ * - `batch`: throughput (clips/s, and process CPU seconds per clip: the steadier figure on a shared
+ *   machine) and peak memory of forward and TPT step at `--batches`, with `torch` the official
+ *   model's forward at the same batch, with its reference scan and with a vectorised (chunked) scan
+ *   stand-in (test/bench/torch_chunked_scan.py); `--batch-torch-only` / `--batch-forward-only` run
+ *   part of it;
+ * - `roofline`: FLOPs per clip counted from the graphs (MatMul/Gemm/Conv multiply-adds, and the
+ *   elementwise/reduction ops at one FLOP per element, where the scan's work is), achieved GFLOP/s
+ *   (forward median, last TPT step), and this CPU's FP32 peak estimated from its flags and clock;
+ * - `torch`: the official PyTorch model on the same CPU, forward with its reference scan and with the
+ *   chunked stand-in (test/bench/model_torch.py; needs
  *   python3-torch and the official source in $NEUROSTORM_SRC, OMP_WAIT_POLICY=PASSIVE, 2 threads);
  * - `scan`: the selective-scan formulations on the official stage-0 sizes.
  * Default: every part. Goals of issue 18 (official, batch 1): TPT step peak <= 4 GB flat over 20
@@ -69,13 +75,38 @@ export function matmulFlops(nodes: readonly Node[]): number {
   return f;
 }
 
+/** Runs `f`, appending this process's CPU seconds (user + system, all threads) during it to `cpu`. */
+/** Arithmetic ops counted at one FLOP per output element (per input element for reductions), so the roofline also sees the scan. */
+const ELEMENTWISE = new Set(['Gelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Neg', 'Sqrt', 'Exp', 'Log', 'Abs', 'Relu', 'Sigmoid', 'Tanh', 'Erf', 'Softplus', 'Where', 'LayerNormalization', 'CumSum', 'Softmax', 'LogSoftmax']);
+const REDUCTIONS = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax']);
+
+/** FLOPs of the elementwise and reduction nodes that feed the graph's outputs (one per element: a floor, not a cost model). */
+export function elementwiseFlops(nodes: readonly Node[]): number {
+  let f = 0;
+  for (const n of nodes) {
+    if (ELEMENTWISE.has(n.op)) f += n.outputs[0].size;
+    else if (REDUCTIONS.has(n.op)) f += n.inputs[0].size;
+  }
+  return f;
+}
+
+async function cpuTimed<T>(f: () => Promise<T>, cpu: number[]): Promise<T> {
+  const c = process.cpuUsage();
+  const out = await f();
+  const d = process.cpuUsage(c);
+  cpu.push((d.user + d.system) / 1e6);
+  return out;
+}
+
 async function childForward(name: ConfigName, runs: number, batch: number): Promise<ChildResult> {
   const model = await models.load(fixtureFolder(name), { session: { provider: 'cpu', threads: 2 } });
   const x = models.fixtureInput(batch, model.config.imgSize);
   // The official timing is NeuroSTORM(prompt_len=0).
-  const { first, times } = await timeRepeated(() => model.backbone(x, { prompts: false }), runs);
+  const cpu: number[] = [];
+  const { first, times } = await timeRepeated(() => cpuTimed(() => model.backbone(x, { prompts: false }), cpu), runs);
   const g = buildBackboneGraph(model.config, { batch, prompts: false }).graph;
-  return { first_call_s: first, forward_s: times, peak_rss_mb: peakMB(), gflop: matmulFlops(liveNodes(g, [...g.outputs.values()])) / 1e9 };
+  const live = liveNodes(g, [...g.outputs.values()]);
+  return { first_call_s: first, forward_s: times, forward_cpu_s: cpu.slice(1), peak_rss_mb: peakMB(), gflop: matmulFlops(live) / 1e9, ew_gflop: elementwiseFlops(live) / 1e9 };
 }
 
 /** `steps` consecutive training steps in one process: time, VmRSS and VmHWM after each. */
@@ -92,12 +123,13 @@ async function childSteps(name: ConfigName, steps: number, mode: TrainMode, task
   const trainer = await modelTrainer(model, { task, mode, batch, recompute });
   const build = now() - t0;
   const times: number[] = [];
+  const cpu: number[] = [];
   const rss: number[] = [];
   const hwm: number[] = [];
   let loss = NaN;
   for (let i = 0; i < steps; i++) {
     const t = now();
-    loss = (await trainer.step(x, second, 1e-5)).loss;
+    loss = (await cpuTimed(() => trainer.step(x, second, 1e-5), cpu)).loss;
     times.push(now() - t);
     const m = memMB();
     rss.push(m.rss);
@@ -107,13 +139,15 @@ async function childSteps(name: ConfigName, steps: number, mode: TrainMode, task
   return {
     build_s: build,
     train_step_s: times,
+    train_step_cpu_s: cpu,
     rss_mb: rss,
     hwm_mb: hwm,
     loss,
     nodes: spec.graph.nodes.length,
     segments: spec.recompute.segments,
     peak_rss_mb: peakMB(),
-    gflop: matmulFlops(liveNodes(spec.graph, [...spec.graph.outputs.values()])) / 1e9
+    gflop: matmulFlops(liveNodes(spec.graph, [...spec.graph.outputs.values()])) / 1e9,
+    ew_gflop: elementwiseFlops(liveNodes(spec.graph, [...spec.graph.outputs.values()])) / 1e9
   };
 }
 
@@ -162,7 +196,7 @@ function runChild(args: string[], big: boolean): ChildResult | string {
 /** Wall-clock cap per PyTorch measurement (NEUROSTORM_BENCH_TORCH_TIMEOUT_S, default 900). */
 const TORCH_TIMEOUT_S = Number(process.env.NEUROSTORM_BENCH_TORCH_TIMEOUT_S ?? 900);
 
-function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train', batch = 1): ChildResult | string {
+function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train', batch = 1, scan: 'ref' | 'chunked' | 'both' = 'both'): ChildResult | string {
   const src = process.env.NEUROSTORM_SRC;
   if (!src || !fs.existsSync(path.join(src, 'models', 'neurostorm.py'))) {
     return 'skipped: the official source is absent (set NEUROSTORM_SRC to an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/, see shared/reference/README.md)';
@@ -170,7 +204,7 @@ function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train', bat
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'skipped: python3-torch (or numpy) is not installed for /usr/bin/python3';
   const script = path.join(packageRoot(), 'test', 'bench', 'model_torch.py');
-  const cmd = ['/usr/bin/python3', script, fixtureFolder(name), String(runs), what, String(batch)];
+  const cmd = ['/usr/bin/python3', script, fixtureFolder(name), String(runs), what, String(batch), scan];
   const big = name === 'official' && fs.existsSync('/usr/bin/flock') && process.env.NEUROSTORM_BENCH_LOCK !== '0';
   const r = spawnSync(big ? '/usr/bin/flock' : cmd[0], big ? [LOCK, ...cmd] : cmd.slice(1), {
     encoding: 'utf8',
@@ -251,10 +285,17 @@ export async function main(args: string[]): Promise<void> {
     }
     if (parts.has('torch')) {
       const ref = runTorch(name, runs, 'forward');
-      out(`torch backbone forward: ${fmt(ref, 'forward_s')}${typeof ref === 'string' ? '' : `; peak RSS ${Math.round(ref.max_rss_mb as number)} MB (torch ${ref.torch})`}`);
+      if (typeof ref === 'string') out(`torch backbone forward: ${ref}`);
+      else {
+        out(`torch backbone forward (reference scan, a Python loop over the sequence): ${fmt(ref, 'forward_s')}; min CPU ${Math.min(...(ref.forward_cpu_s as number[])).toFixed(3)} s; peak RSS ${Math.round(ref.peak_rss_mb as number)} MB (torch ${ref.torch})`);
+        out(`torch backbone forward, vectorised (chunked) scan stand-in: ${fmt(ref, 'chunked_forward_s')}; min CPU ${Math.min(...(ref.chunked_cpu_s as number[])).toFixed(3)} s; peak RSS ${Math.round(ref.chunked_peak_rss_mb as number)} MB; output vs reference ${(ref.chunked_max_rel_diff as number).toExponential(2)} of max`);
+      }
       if (typeof fwd !== 'string' && typeof ref !== 'string') {
-        const ratio = median(fwd.forward_s as number[]) / median(ref.forward_s as number[]);
-        out(`ratio ours/torch forward: ${ratio.toFixed(3)} (${ratio < 1 ? `${(1 / ratio).toFixed(2)}× faster` : `${ratio.toFixed(2)}× slower`})`);
+        for (const [label, key, cpuKey] of [['reference scan', 'forward_s', 'forward_cpu_s'], ['chunked scan', 'chunked_forward_s', 'chunked_cpu_s']] as const) {
+          const ratio = median(fwd.forward_s as number[]) / median(ref[key] as number[]);
+          const cpuRatio = Math.min(...(fwd.forward_cpu_s as number[])) / Math.min(...(ref[cpuKey] as number[]));
+          out(`ratio ours/torch forward (${label}): wall ${ratio.toFixed(3)} (${ratio < 1 ? `${(1 / ratio).toFixed(2)}× faster` : `${ratio.toFixed(2)}× slower`}), CPU ${cpuRatio.toFixed(3)} (${(1 / cpuRatio).toFixed(2)}×)`);
+        }
       }
     }
     if (parts.has('step') || parts.has('roofline')) {
@@ -283,25 +324,37 @@ export async function main(args: string[]): Promise<void> {
       out(`ours  ${part === 'full' ? 'full fine-tuning (cls)' : 'MAE pretraining'} step: ${typeof r === 'string' ? r : `${(r.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${r.nodes} nodes; peak RSS ${(r.hwm_mb as number[]).join(', ')} MB (goal <= 6 GB)`}`);
     }
     if (parts.has('batch')) {
+      // Clips/s from the median forward and the LAST training step (the first also fills the arena);
+      // CPU figures (process CPU seconds per clip) are the steadier ones on a shared machine.
+      const rate = (b: number, ts: number[]) => `${(b / ts[ts.length - 1]).toFixed(3)} clips/s`;
       for (const b of batches) {
-        const f = runChild(['forward', name, '2', String(b)], big);
-        const s = runChild(['steps', name, '2', 'tpt', 'cls', String(b), '1'], big);
-        const fs_ = typeof f === 'string' ? f : `${(b / median(f.forward_s as number[])).toFixed(3)} clips/s, peak ${f.peak_rss_mb} MB`;
-        const ss = typeof s === 'string' ? s : `${(b / median(s.train_step_s as number[])).toFixed(3)} clips/s, peak ${s.peak_rss_mb} MB`;
-        let ts = '';
+        if (!flag('--batch-torch-only')) {
+          const f = runChild(['forward', name, '2', String(b)], big);
+          const s = flag('--batch-forward-only') ? 'not run (--batch-forward-only)' : runChild(['steps', name, '2', 'tpt', 'cls', String(b), '1'], big);
+          const fs_ = typeof f === 'string' ? f : `${(b / median(f.forward_s as number[])).toFixed(3)} clips/s (${(Math.min(...(f.forward_cpu_s as number[])) / b).toFixed(2)} CPU s/clip), peak ${f.peak_rss_mb} MB`;
+          const ss = typeof s === 'string' ? s : `${rate(b, s.train_step_s as number[])} (${((s.train_step_cpu_s as number[]).slice(-1)[0] / b).toFixed(2)} CPU s/clip), peak ${s.peak_rss_mb} MB`;
+          out(`batch ${b}: ours forward ${fs_}; ours TPT step ${ss} [${load()}]`);
+        }
         if (parts.has('torch')) {
           const rf = runTorch(name, 1, 'forward', b);
-          ts = `; torch forward ${typeof rf === 'string' ? rf : `${(b / median(rf.forward_s as number[])).toFixed(3)} clips/s, peak ${Math.round(rf.max_rss_mb as number)} MB`}`;
+          if (typeof rf === 'string') out(`batch ${b}: torch forward ${rf}`);
+          else {
+            const perClip = (k: string) => `${(Math.min(...(rf[k] as number[])) / b).toFixed(2)} CPU s/clip`;
+            out(`batch ${b}: torch forward ${(b / median(rf.forward_s as number[])).toFixed(3)} clips/s (${perClip('forward_cpu_s')}), peak ${Math.round(rf.peak_rss_mb as number)} MB; with the chunked scan ${(b / median(rf.chunked_forward_s as number[])).toFixed(3)} clips/s (${perClip('chunked_cpu_s')}), peak ${Math.round(rf.chunked_peak_rss_mb as number)} MB [${load()}]`);
+          }
         }
-        out(`batch ${b}: forward ${fs_}; TPT step ${ss}${ts} [${load()}]`);
       }
     }
     if (parts.has('roofline') && typeof fwd !== 'string' && typeof tpt !== 'string') {
-      const ff = (fwd.gflop as number) / batch0;
-      const sf = (tpt.gflop as number) / batch0;
-      const fr = (fwd.gflop as number) / median(fwd.forward_s as number[]);
-      const sr = (tpt.gflop as number) / median(tpt.train_step_s as number[]);
-      out(`roofline: MatMul/Gemm/Conv FLOPs per clip: forward ${ff.toFixed(1)} GFLOP, TPT step ${sf.toFixed(1)} GFLOP; achieved ${fr.toFixed(1)} GFLOP/s forward, ${sr.toFixed(1)} GFLOP/s step; CPU peak ${peak.text}: ${((100 * fr) / peak.gflops).toFixed(1)}% / ${((100 * sr) / peak.gflops).toFixed(1)}% of peak`);
+      const fT = median(fwd.forward_s as number[]);
+      const t = tpt.train_step_s as number[];
+      const sT = t[t.length - 1];
+      const line = (what: string, r: ChildResult, secs: number) => {
+        const mm = r.gflop as number;
+        const ew = r.ew_gflop as number;
+        return `${what}: ${(mm / batch0).toFixed(1)} GFLOP MatMul/Gemm/Conv + ${(ew / batch0).toFixed(1)} GFLOP elementwise per clip in ${secs.toFixed(2)} s = ${(mm / secs).toFixed(1)} + ${(ew / secs).toFixed(1)} GFLOP/s (${((100 * (mm + ew)) / secs / peak.gflops).toFixed(1)}% of peak)`;
+      };
+      out(`roofline (batch ${batch0}): ${line('forward', fwd, fT)}; ${line('TPT step', tpt, sT)}; CPU peak ${peak.text}`);
     }
   }
   if (parts.has('scan')) {

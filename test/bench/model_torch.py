@@ -5,9 +5,15 @@ Our own harness (nothing official is copied here). It imports the official sourc
 $NEUROSTORM_SRC (an export of CUHK-AIM-Group/NeuroSTORM with models/ and utils/) and the stand-ins for
 mamba_ssm/monai/einops from $NEUROSTORM_SHIMS (default: ../shared/reference/shims beside the repo),
 loads the fixture weights (weights.safetensors [+ prompts.safetensors]) and the fixture input, and
-prints one JSON line: {"forward_s": [...], "train_step_s": [...], "max_rss_mb": ..}.
+prints one JSON line: {"forward_s": [...], "forward_cpu_s": [...], "train_step_s": [...], "max_rss_mb": ..}
+(wall and process CPU seconds per run; CPU time is the steadier figure on a shared machine).
 
-Usage: model_torch.py <fixture dir> <runs> <forward|train> [batch (default 1)]
+Scan (forward only): `ref` times the model as it is (the shim's selective scan, a Python loop over
+the sequence); `chunked` swaps in a vectorised stand-in (test/bench/torch_chunked_scan.py) and adds
+"chunked_forward_s", "chunked_cpu_s", its output's max |chunked - ref| / max |ref| and its own peak
+(VmHWM is reset between the phases); `both` (default) does both, the reference first.
+
+Usage: model_torch.py <fixture dir> <runs> <forward|train> [batch (default 1)] [ref|chunked|both]
 Run it with OMP_WAIT_POLICY=PASSIVE (the bench does): Debian's torch spins two thread pools otherwise.
 """
 import json
@@ -21,17 +27,21 @@ import numpy as np
 
 fixture, runs, what = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 batch = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+scan = sys.argv[5] if len(sys.argv) > 5 else "both"
 src = os.environ["NEUROSTORM_SRC"]
 shims = os.environ.get("NEUROSTORM_SHIMS") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "shims")
 sys.path.insert(0, os.path.abspath(shims))
 sys.path.insert(0, src)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
 torch.cuda.nvtx.range_push = lambda *a, **k: None  # profiling markers raise on CPU-only builds
 torch.cuda.nvtx.range_pop = lambda *a, **k: None
 torch.set_num_threads(2)
+import mamba_ssm  # noqa: E402  (the shim)
 import models.neurostorm as official  # noqa: E402
+from torch_chunked_scan import chunked_scan  # noqa: E402  (beside this file)
 
 
 def read_safetensors(path):
@@ -60,16 +70,44 @@ d, h, w, t = np.meshgrid(np.arange(D), np.arange(H), np.arange(W), np.arange(T),
 x = torch.from_numpy((np.sin(0.37 * d + 0.11 * h) * np.cos(0.23 * w - 0.31 * t)).astype(np.float32)[None, None]).repeat(batch, 1, 1, 1, 1, 1)
 
 result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": batch}
+
+
+def status_mb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def time_forward():
+    """Warm-up, then `runs` timed forwards: (output of the last, wall seconds, process CPU seconds)."""
+    wall, cpu = [], []
+    with torch.no_grad():
+        y = model(x)  # warm-up
+        for _ in range(runs):
+            t0, c0 = time.perf_counter(), time.process_time()
+            y = model(x)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return y, wall, cpu
+
+
 if what == "forward":
     model.eval()
-    times = []
-    with torch.no_grad():
-        model(x)  # warm-up
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            model(x)
-            times.append(time.perf_counter() - t0)
-    result["forward_s"] = times
+    ref = None
+    if scan in ("ref", "both"):
+        ref, result["forward_s"], result["forward_cpu_s"] = time_forward()
+        result["peak_rss_mb"] = status_mb("VmHWM")
+    if scan in ("chunked", "both"):
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # VmHWM := VmRSS, so this phase's peak is its own
+        mamba_ssm.selective_scan_ref = chunked_scan  # the shim's Mamba looks it up at each call
+        mamba_ssm.selective_scan_fn = chunked_scan
+        y, result["chunked_forward_s"], result["chunked_cpu_s"] = time_forward()
+        result["chunked_peak_rss_mb"] = status_mb("VmHWM")
+        if ref is not None:
+            result["chunked_max_rel_diff"] = float((y - ref).abs().max() / ref.abs().max())
 else:
     # One TPT step as the official LightningModel does it: prompts + head trainable, AdamW, BCE.
     head = torch.nn.Linear(model.layers[-1].blocks[0].norm1.normalized_shape[0], 1)
