@@ -6,6 +6,7 @@
  * machine load hits every variant alike: the figures to read are the ratios to `base` (today's scan):
  * wall time (median, min) and process CPU time (min; on a loaded machine the steadier measure of work).
  * Each variant's output is also compared with base's (max |diff| / max |base|).
+ * `--patch-embed`: the official patch embedding before/after (fixture weights and input).
  * `--softplus`: Softplus formulations on stage 0's δ size, timed and checked against PyTorch's formula.
  * `--profile`: onnxruntime's per-node profile of each variant, summed by op type and input shapes.
  * `--profile-model`: the same for the official backbone forward graph (official size: under the lock).
@@ -31,7 +32,10 @@ import { scanOptionsFor } from '../../kernel/models/graph/blocks';
 import { abs, add, div, exp, log, maximum, mul, neg, relu, sigmoid, softplus, sub } from '../../kernel/graph/api/math';
 import { cumsum, sum } from '../../kernel/graph/api/reduce';
 import { concat, pad, reshape, sliceAxis, transpose } from '../../kernel/graph/api/shape';
-import { matmul } from '../../kernel/graph/api/linalg';
+import { linear, matmul } from '../../kernel/graph/api/linalg';
+import { patchEmbed } from '../../kernel/models/graph/backbone';
+import { ParamScope } from '../../kernel/models/graph/params';
+import { backboneShapes } from '../../kernel/models/weights/state-dict';
 
 interface Tweaks {
   /** y = h @ C (MatMul: multiply and reduce in one pass) instead of Mul + ReduceSum. */
@@ -310,11 +314,64 @@ async function softplusVariants(runs: number, only?: string[]): Promise<void> {
   }
 }
 
+/** The patch embedding as it was before (one 10-axis transpose gathering each token's features, one Gemm). */
+function patchEmbedBefore(p: ParamScope, cfg: models.NeuroStormConfig, x: Tensor): Tensor {
+  const [B, c, X, Y, Z, T] = x.shape;
+  const [sx, sy, sz] = cfg.patchSize;
+  const r = reshape(x, [B, c, X / sx, sx, Y / sy, sy, Z / sz, sz, T, 1]);
+  const t = transpose(r, [0, 2, 4, 6, 8, 3, 5, 7, 9, 1]);
+  const f = reshape(t, [B * (X / sx) * (Y / sy) * (Z / sz) * T, sx * sy * sz * c]);
+  return reshape(linear(f, p.get('patch_embed.fc.weight'), p.get('patch_embed.fc.bias')), [B, X / sx, Y / sy, Z / sz, T, cfg.embedDim]);
+}
+
+/**
+ * `--patch-embed`: the official patch embedding (fixture weights, fixture input) before and after,
+ * interleaved; max |after − before| / max |before|.
+ */
+async function patchEmbedVariants(runs: number): Promise<void> {
+  const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+  const m = await models.load(folder);
+  const values = m.parameterValues();
+  const x = models.fixtureInput(1, m.config.imgSize);
+  const rows: { name: string; s: Runner; times: number[]; cpu: number[] }[] = [];
+  for (const [name, f] of [['before', patchEmbedBefore], ['after', patchEmbed]] as const) {
+    const g = new Graph(`patch-embed-${name}`);
+    const scope = new ParamScope(g, backboneShapes(m.config));
+    g.output('y', f(scope, m.config, g.input('x', [...x.shape])));
+    const initializers: Record<string, Float32Array> = {};
+    for (const n of scope.names()) initializers[n] = values.get(n)!;
+    rows.push({ name, s: await createSession(g, { provider: 'cpu', threads: 2, cache: false, initializers }), times: [], cpu: [] });
+  }
+  const feeds = { x: { data: x.data as Float32Array, shape: [...x.shape] } };
+  const outs = [];
+  for (const r of rows) outs.push((await r.s.run(feeds)).y.data as Float32Array);
+  let err = 0;
+  let ref = 0;
+  for (let i = 0; i < outs[0].length; i++) {
+    err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
+    ref = Math.max(ref, Math.abs(outs[0][i]));
+  }
+  for (let k = 0; k < runs; k++) {
+    for (const r of rows) {
+      const t = now();
+      const c = process.cpuUsage();
+      await r.s.run(feeds);
+      r.times.push(now() - t);
+      const dc = process.cpuUsage(c);
+      r.cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  const [b, a] = rows;
+  for (const r of rows) console.log(`patch embedding ${r.name}: median ${median(r.times).toFixed(4)} s, min ${Math.min(...r.times).toFixed(4)} s, min CPU ${Math.min(...r.cpu).toFixed(4)} s`);
+  console.log(`ratio after/before: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { runs, stage, only } = parseArgs(argv);
   const oldLib = argv.includes('--model') ? argv[argv.indexOf('--model') + 1] : undefined;
   if (oldLib) return modelBeforeAfter(oldLib, runs);
   if (argv.includes('--softplus')) return softplusVariants(runs, only);
+  if (argv.includes('--patch-embed')) return patchEmbedVariants(runs);
   if (argv.includes('--profile-model')) {
     // The official backbone forward's graph with the fixture weights baked in, profiled per op.
     const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');

@@ -6,7 +6,7 @@
 import type { Tensor } from '../../graph/tensor';
 import { add } from '../../graph/api/math';
 import { reshape, sliceAxis, transpose } from '../../graph/api/shape';
-import { linear } from '../../graph/api/linalg';
+import { linear, matmul } from '../../graph/api/linalg';
 import { layerNorm } from '../../graph/api/nn';
 import type { DerivedSizes, NeuroStormConfig, StageGeometry } from '../config';
 import type { Mixer } from './blocks';
@@ -17,16 +17,25 @@ import { toChannelsFirst } from './window';
 
 /**
  * PatchEmbed.proj (spec §2.2): x [B, c, X, Y, Z, T] → channels-last tokens [B, gx, gy, gz, T, C],
- * feature order (sx, sy, sz, st, c) with c fastest.
+ * feature order (sx, sy, sz, st, c) with c fastest (st = 1).
+ *
+ * Gathering every token's 216 features into a row (a 10-axis transpose moving T from innermost to
+ * outer) copies the whole input element by element: 17.7 M elements at the official size, 4% of the
+ * forward. Instead the transpose moves only whole runs of sz·T contiguous values
+ * ([B, c, gx, sx, gy, sy, gz, sz·T] → [B, gx, gy, gz, sx, sy, c, sz·T]), a product per spatial patch
+ * W'[C, F] @ X[F, T] contracts the features with T still innermost (W' is the weight with its feature
+ * axes in that order), and a transpose of the much smaller output ([…, C, T] → [… , T, C]) finishes.
  */
 export function patchEmbed(p: ParamScope, cfg: NeuroStormConfig, x: Tensor): Tensor {
   const [B, c, X, Y, Z, T] = x.shape;
   const [sx, sy, sz] = cfg.patchSize;
-  const r = reshape(x, [B, c, X / sx, sx, Y / sy, sy, Z / sz, sz, T, 1]);
-  const t = transpose(r, [0, 2, 4, 6, 8, 3, 5, 7, 9, 1]);
-  const f = reshape(t, [B * (X / sx) * (Y / sy) * (Z / sz) * T, sx * sy * sz * c]);
-  const e = linear(f, p.get('patch_embed.fc.weight'), p.get('patch_embed.fc.bias'));
-  return reshape(e, [B, X / sx, Y / sy, Z / sz, T, cfg.embedDim]);
+  const [gx, gy, gz] = [X / sx, Y / sy, Z / sz];
+  const C = cfg.embedDim;
+  const r = reshape(x, [B, c, gx, sx, gy, sy, gz, sz * T]);
+  const patches = reshape(transpose(r, [0, 2, 4, 6, 3, 5, 1, 7]), [B * gx * gy * gz, sx * sy * c * sz, T]);
+  const w = reshape(transpose(reshape(p.get('patch_embed.fc.weight'), [C, sx * sy, sz, c]), [0, 1, 3, 2]), [C, sx * sy * c * sz]);
+  const e = add(matmul(w, patches), reshape(p.get('patch_embed.fc.bias'), [C, 1])); // [patches, C, T]
+  return reshape(transpose(e, [0, 2, 1]), [B, gx, gy, gz, T, C]);
 }
 
 /** PositionalEmbedding (spec §2.3): + pos_embed (broadcast over T) + time_embed[..., :T]. */
