@@ -6,6 +6,7 @@
  * machine load hits every variant alike: the figures to read are the ratios to `base` (today's scan):
  * wall time (median, min) and process CPU time (min; on a loaded machine the steadier measure of work).
  * Each variant's output is also compared with base's (max |diff| / max |base|).
+ * `--in-proj`: Mamba's in_proj as one product + split or as two products (stage-0 sizes).
  * `--patch-embed`: the official patch embedding before/after (fixture weights and input).
  * `--softplus`: Softplus formulations on stage 0's δ size, timed and checked against PyTorch's formula.
  * `--profile`: onnxruntime's per-node profile of each variant, summed by op type and input shapes.
@@ -325,6 +326,7 @@ function patchEmbedBefore(p: ParamScope, cfg: models.NeuroStormConfig, x: Tensor
 }
 
 /**
+ * `--in-proj`: Mamba's in_proj as one product + split or as two products (stage-0 sizes).
  * `--patch-embed`: the official patch embedding (fixture weights, fixture input) before and after,
  * interleaved; max |after − before| / max |before|.
  */
@@ -366,12 +368,58 @@ async function patchEmbedVariants(runs: number): Promise<void> {
   console.log(`ratio after/before: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
 }
 
+/**
+ * `--in-proj`: Mamba's in_proj on stage 0's sizes ([320, 256, 36] → x, z of E = 72 each, then
+ * x + z so both are used) as one product split in two (before) and as two products with the weight's
+ * halves (after), interleaved; the weight is baked in as in an inference session.
+ */
+async function inProjVariants(runs: number): Promise<void> {
+  const [M, L, Cn, E] = [320, 256, 36, 72];
+  let seed = 3;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+  const wData = Float32Array.from({ length: 2 * E * Cn }, rnd);
+  const seq = Float32Array.from({ length: M * L * Cn }, rnd);
+  const rows: { name: string; s: Runner; times: number[]; cpu: number[] }[] = [];
+  for (const name of ['split', 'two products']) {
+    const g = new Graph(`in-proj-${name}`);
+    const xIn = g.input('seq', [M, L, Cn]);
+    const w = g.param('w', [2 * E, Cn]);
+    let x: Tensor;
+    let z: Tensor;
+    if (name === 'split') {
+      const xz = linear(xIn, w);
+      [x, z] = [sliceAxis(xz, 2, 0, E), sliceAxis(xz, 2, E, 2 * E)];
+    } else [x, z] = [linear(xIn, sliceAxis(w, 0, 0, E)), linear(xIn, sliceAxis(w, 0, E, 2 * E))];
+    g.output('y', add(x, z));
+    rows.push({ name, s: await createSession(g, { provider: 'cpu', threads: 2, cache: false, initializers: { w: wData } }), times: [], cpu: [] });
+  }
+  const feeds = { seq: { data: seq, shape: [M, L, Cn] } };
+  const outs = [];
+  for (const r of rows) outs.push((await r.s.run(feeds)).y.data as Float32Array);
+  let err = 0;
+  for (let i = 0; i < outs[0].length; i++) err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
+  for (let k = 0; k < runs; k++) {
+    for (const r of rows) {
+      const t = now();
+      const c = process.cpuUsage();
+      await r.s.run(feeds);
+      r.times.push(now() - t);
+      const dc = process.cpuUsage(c);
+      r.cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  const [b, a] = rows;
+  for (const r of rows) console.log(`in_proj ${r.name}: median ${median(r.times).toFixed(4)} s, min ${Math.min(...r.times).toFixed(4)} s, min CPU ${Math.min(...r.cpu).toFixed(4)} s`);
+  console.log(`ratio two products / split: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}; max |diff| ${err.toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { runs, stage, only } = parseArgs(argv);
   const oldLib = argv.includes('--model') ? argv[argv.indexOf('--model') + 1] : undefined;
   if (oldLib) return modelBeforeAfter(oldLib, runs);
   if (argv.includes('--softplus')) return softplusVariants(runs, only);
   if (argv.includes('--patch-embed')) return patchEmbedVariants(runs);
+  if (argv.includes('--in-proj')) return inProjVariants(runs);
   if (argv.includes('--profile-model')) {
     // The official backbone forward's graph with the fixture weights baked in, profiled per op.
     const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');

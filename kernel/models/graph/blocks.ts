@@ -39,9 +39,11 @@ export function mambaMixer(p: ParamScope, groupElements = SCAN_GROUP_ELEMENTS): 
     const [M, L] = seq.shape;
     const inProj = q('in_proj.weight');
     const E = inProj.shape[0] / 2;
-    const xz = linear(seq, inProj); // [M, L, 2E]
-    const x = sliceAxis(xz, 2, 0, E);
-    const z = sliceAxis(xz, 2, E, 2 * E);
+    // x and z as two products with the halves of in_proj (sliced once, folded into constants when the
+    // weights are baked in) rather than one [M, L, 2E] product split in two: the split copied both
+    // halves of the largest activation of the block.
+    const x = linear(seq, sliceAxis(inProj, 0, 0, E));
+    const z = linear(seq, sliceAxis(inProj, 0, E, 2 * E));
     const u = silu(causalDepthwiseConv1d(x, q('conv1d.weight'), q('conv1d.bias'), 1));
     const xProj = q('x_proj.weight');
     const r = xProj.shape[0] - 32;
