@@ -45,8 +45,11 @@ export interface TrainerOptions {
 }
 
 /**
- * Training graphs keep the scan in few large window groups: autodiff multiplies the node count per
- * group, and backward keeps the activations anyway, so cache blocking buys little there.
+ * Training graphs keep the scan in few large window groups: the gradient of each group's slice of
+ * u, δ, B and C is a Pad to the whole block's size, summed over the groups, so smaller groups cost
+ * memory and nodes (official TPT step simulated by `npm run bench -- step-memory`: 1.07 GiB at 2^24,
+ * 2.20 GiB at 2^22, 10.5 GiB at 2^20). The groups' backwards run one after another
+ * (models/selective-scan.ts), so the scan's share of the peak is one group's temporaries.
  */
 export const TRAIN_SCAN_GROUP_ELEMENTS = 1 << 24;
 
