@@ -127,10 +127,38 @@ export function centreClipFrames(data: Float32Array, T: number): void {
 }
 
 /**
- * One batch of the given clips, in order: [B, 1, X/pool, Y/pool, Z/pool, T]; with `centre`, every
- * voxel's clip mean is removed (centreClipFrames).
+ * The input gain that brings the centred in-brain fluctuation of `clips` to unit mean square:
+ * 1 / RMS over every in-brain value (a voxel is in-brain when its centred clip is not all zero) of
+ * all the clips together. One gain for a whole data set, not one per clip or run: it keeps the
+ * regional amplitude pattern and the between-subject difference of global amplitude that the
+ * participant effects live in (a per-clip RMS would divide the latter away). Reads the clips again,
+ * so callers pass a sample of their training clips.
  */
-export async function readBatch(clips: readonly Clip[], pool = 1, headers = new Map<string, CacheHeader>(), centre = false): Promise<Batch> {
+export async function unitGain(clips: readonly Clip[], pool = 1, headers = new Map<string, CacheHeader>()): Promise<number> {
+  let sum = 0;
+  let n = 0;
+  for (const c of clips) {
+    const b = await readBatch([c], pool, headers, true);
+    const T = c.length;
+    for (let v = 0; v < b.data.length; v += T) {
+      let e = 0;
+      for (let t = 0; t < T; t++) e += b.data[v + t] * b.data[v + t];
+      if (e > 0) {
+        sum += e;
+        n += T;
+      }
+    }
+  }
+  if (n === 0 || !(sum > 0)) throw new ShapeError('the clips have no fluctuation to scale: every voxel is constant over its clip');
+  return 1 / Math.sqrt(sum / n);
+}
+
+/**
+ * One batch of the given clips, in order: [B, 1, X/pool, Y/pool, Z/pool, T]; with `centre`, every
+ * voxel's clip mean is removed (centreClipFrames); then every value is multiplied by `scale` (the
+ * recorded input gain, unitGain; 1 leaves the values as they are).
+ */
+export async function readBatch(clips: readonly Clip[], pool = 1, headers = new Map<string, CacheHeader>(), centre = false, scale = 1): Promise<Batch> {
   if (clips.length === 0) throw new ShapeError('a batch needs at least one clip');
   const T = clips[0].length;
   if (clips.some(c => c.length !== T)) throw new ShapeError('all clips of a batch must have the same length');
@@ -145,6 +173,7 @@ export async function readBatch(clips: readonly Clip[], pool = 1, headers = new 
   const data = new Float32Array(clips.length * per);
   for (const [b, c] of clips.entries()) await readClip(c, data, b * per, headers.get(c.cache), pool);
   if (centre) centreClipFrames(data, T);
+  if (scale !== 1) for (let i = 0; i < data.length; i++) data[i] *= scale;
   return { data, shape: [clips.length, 1, edge, edge, edge, T], clips: [...clips] };
 }
 
