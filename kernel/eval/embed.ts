@@ -35,6 +35,8 @@ export interface EmbedOptions extends LongWorkOptions {
    * run.json `input.centre`); default false.
    */
   centre?: boolean;
+  /** Input gain after centring, as the run was trained (run.json `input.scale`); default 1. */
+  scale?: number;
   /** `pooled` backbone features (default) or the `emb` head's output. */
   head?: 'pooled' | 'emb';
   /** Only these subjects' runs (a Slurm array task's share; kernel/cluster merges the shards). */
@@ -84,7 +86,7 @@ export async function embed(model: NeuroStormModel | string, dataset: string, op
     const group = clips.slice(i, i + batchSize);
     const padded = [...group];
     while (padded.length < batchSize) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(c => c.clip), pool, headers, options.centre === true);
+    const batch = await readBatch(padded.map(c => c.clip), pool, headers, options.centre === true, options.scale ?? 1);
     const x = { data: batch.data, shape: batch.shape };
     const prompts = { prompts: m.hasPrompts };
     if (options.head === 'emb') {
