@@ -55,9 +55,9 @@ export async function attributeSubject(run: string, subject: string, options: At
     if (!c) throw new DatasetError(`no frame cache of ${s.bold} in the run's cache folder`, { file: folder.run.cache as string, hint: 'run neurostorm preprocess again' });
     return { cache: c.file, start: s.start, length: s.frames, subject };
   });
-  const raw = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { input?: { pool?: number; centre?: boolean } };
+  const raw = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { input?: { pool?: number; centre?: boolean; scale?: number } };
   const pool = raw.input?.pool ?? MODEL_EDGE / model.config.imgSize[0];
-  const batch = await readBatch(clips, pool, new Map([...caches.values()].map(c => [c.file, c.header])), raw.input?.centre ?? false);
+  const batch = await readBatch(clips, pool, new Map([...caches.values()].map(c => [c.file, c.header])), raw.input?.centre ?? false, raw.input?.scale ?? 1);
   const type = folder.run.type;
   if (type === 'reid') throw new UsageError('re-identification outputs are embeddings; attribution explains a class logit or a regression value', { file: runFile });
   const target = samples.find(s => s.target !== null)?.target ?? 0;
