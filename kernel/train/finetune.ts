@@ -28,7 +28,7 @@ import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, res
 import { runLoop, TrainProgressEvent } from './loop';
 import { buildManifest } from './manifest';
 import { predictClips, Scaler } from './predict';
-import { recipe as makeRecipe, resolveConfig, ResolvedConfig } from './presets';
+import { InputScaleOption, recipe as makeRecipe, resolveConfig, resolveInput, ResolvedConfig } from './presets';
 import { PREDICTIONS_FORMAT, PredictionClip, RUN_FORMAT, RunFolder, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, LabelledData, parseTask, Sample, TaskType } from './samples';
 import { startingModel, withFreshHead } from './starting-model';
@@ -38,6 +38,11 @@ import { probeInitHead } from './probe-init';
 import { applyReidWhitening, fitReidWhitening, ReidWhitening } from './reid-whitening';
 
 export interface FinetuneOptions extends Omit<LongWorkOptions, 'onProgress'> {
+  /**
+   * Input gain (ResolvedConfig.scale): a number, or 'unit' for 1 / RMS of the centred training
+   * input. Opt-in; without it a run starting from a run keeps that run's gain, else 1.
+   */
+  inputScale?: InputScaleOption;
   /** BIDS dataset folder (raw or fMRIPrep). */
   data: string;
   task: string;
@@ -171,7 +176,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 
   // The starting model once (per fold it is re-headed with the fold's seed).
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolved, explicitConfig: configArg !== undefined, seed, mae: false, session: options.session });
-  resolved = { ...start.config, centre: (prior?.input as { centre?: boolean } | undefined)?.centre ?? start.config.centre };
+  const firstTrain = new Set(splits[0].train);
+  resolved = await resolveInput(start.config, prior?.input as { centre?: boolean; scale?: number } | undefined, options.inputScale, data.samples.filter(s => firstTrain.has(s.subject)));
   const promptLen = (prior?.prompt_len as number | undefined) ?? options.promptLen ?? (resolved.name === 'cpu' ? 8 : 50);
   if (!prior) {
     const record: RunRecord = {
@@ -180,7 +186,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       folds: options.folds ?? (splits.length > 1 ? splits.length : null), status: 'running',
       config_arg: configArg ?? null, from: start.from, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, prompt_len: mode === 'tpt' ? promptLen : null,
-      input: { pool: resolved.pool, centre: resolved.centre }, label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
+      input: { pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }, label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
     };
     await run.writeJson('run.json', record);
     await run.writeJson('split.json', { folds: splits.map(s => ({ train: s.train, validation: s.val, test: s.test })) } satisfies SplitRecord);
@@ -232,7 +238,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         if (mode === 'tpt') model = model.withPrompts(promptLen, foldSeed);
         state = freshState();
         if (rec.probeInit) {
-          const features = await predictClips(model, train, { type: 'reid', batch: Math.min(rec.batch, train.length), pool: resolved.pool, centre: resolved.centre });
+          const features = await predictClips(model, train, { type: 'reid', batch: Math.min(rec.batch, train.length), pool: resolved.pool, centre: resolved.centre, scale: resolved.scale });
           const targets = scaler ? train.map(s => ((s.target as number) - scaler.mean) / scaler.std) : undefined;
           probeInitHead(model, data.type, train, features, targets);
         }
@@ -254,9 +260,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       const perEpoch = Math.floor(train.length / batch);
       const final = await runLoop(
         {
-          run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, seed: foldSeed, epochs: rec.epochs,
+          run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed: foldSeed, epochs: rec.epochs,
           schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience, feed,
-          validate: async m => validationMetric(data.type, data.level, fold.validation, await predictClips(m, fold.validation, { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler })),
+          validate: async m => validationMetric(data.type, data.level, fold.validation, await predictClips(m, fold.validation, { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, scaler })),
           extra: { scaler, fold: i }, events, label,
           checkpointEvery: options.checkpointEvery, signal: options.signal,
           onProgress: options.onProgress
@@ -267,13 +273,13 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       // reid: the embeddings retrieval compares are whitened within subject (reid-whitening.ts, ours).
       let whiten: ReidWhitening | null = null;
       if (data.type === 'reid') {
-        const features = await predictClips(predictor, train, { type: 'reid', batch, pool: resolved.pool, centre: resolved.centre });
+        const features = await predictClips(predictor, train, { type: 'reid', batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale });
         whiten = fitReidWhitening(features, train.map(s => s.subject));
         await run.writeJson(path.join(path.relative(run.dir, ckDir), 'reid-whitening.json'), whiten);
       }
       const clips: PredictionClip[] = [];
       for (const split of ['validation', 'test'] as const) {
-        const raw = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scaler });
+        const raw = await predictClips(predictor, fold[split], { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, scaler });
         const outputs = whiten ? raw.map(x => applyReidWhitening(whiten as ReidWhitening, x)) : raw;
         fold[split].forEach((s, k) => clips.push({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, fold: i, split, target: s.target, output: outputs[k] }));
       }

@@ -52,6 +52,8 @@ export interface LoopSpec {
   pool: number;
   /** Remove each voxel's clip mean (ResolvedConfig.centre). */
   centre: boolean;
+  /** Input gain (ResolvedConfig.scale). */
+  scale: number;
   seed: number;
   epochs: number;
   schedule: Schedule;
@@ -114,7 +116,8 @@ export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopSta
         clips.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
         spec.pool,
         headers,
-        spec.centre
+        spec.centre,
+        spec.scale
       );
       const lr = spec.schedule(state.step);
       let x: HostTensor = { data: batch.data, shape: batch.shape };

@@ -21,7 +21,7 @@ export interface Scaler {
 export async function predictClips(
   model: NeuroStormModel,
   samples: readonly Sample[],
-  options: { type: TaskType; batch: number; pool: number; centre: boolean; scaler?: Scaler | null; signal?: AbortSignal }
+  options: { type: TaskType; batch: number; pool: number; centre: boolean; scale: number; scaler?: Scaler | null; signal?: AbortSignal }
 ): Promise<number[][]> {
   const head: HeadKind | null = options.type === 'regression' ? 'reg' : options.type === 'binary' || options.type === 'multiclass' ? 'cls' : null;
   const headers = new Map<string, CacheHeader>();
@@ -34,7 +34,8 @@ export async function predictClips(
       padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
       options.pool,
       headers,
-      options.centre
+      options.centre,
+      options.scale
     );
     const y = await model.forward({ data: batch.data, shape: batch.shape }, { prompts: model.hasPrompts }, head ? [head] : []);
     if (head) {

@@ -11,6 +11,7 @@ import { constantLr, neurostormSchedule, Schedule, warmupCosine } from '../graph
 import { configFromJson } from '../models/config-json';
 import { cpuConfig, NeuroStormConfig, officialConfig, validateConfig } from '../models/config';
 import { MODEL_EDGE } from '../data/grid';
+import { unitGain } from '../data/sampler';
 
 export type ConfigName = 'cpu' | 'official' | string;
 
@@ -27,6 +28,12 @@ export interface ResolvedConfig {
    * features differed by 1.4% between subjects; even 8 clips were not memorised in 25 full steps).
    */
   centre: boolean;
+  /**
+   * Gain applied to the (centred) input (sampler readBatch `scale`; unitGain). Ours, opt-in, 1 by
+   * default: centred CPU input has a mean square of ~0.006, and the MAE's masked loss of a decoder
+   * that outputs 0 is then already tiny (kernel/train/README.md, pretraining benefit).
+   */
+  scale: number;
 }
 
 /** The spatial pooling that brings the 96³ cache to a configuration's input edge. */
@@ -42,7 +49,7 @@ export function poolFor(cfg: NeuroStormConfig, file?: string): number {
 export function resolveConfig(name: ConfigName): ResolvedConfig {
   if (name === 'cpu' || name === 'official') {
     const config = name === 'cpu' ? cpuConfig() : officialConfig();
-    return { name, config, pool: poolFor(config), centre: name === 'cpu' };
+    return { name, config, pool: poolFor(config), centre: name === 'cpu', scale: 1 };
   }
   const file = path.resolve(fs.existsSync(name) && fs.statSync(name).isDirectory() ? path.join(name, 'config.json') : name);
   let json: unknown;
@@ -52,7 +59,36 @@ export function resolveConfig(name: ConfigName): ResolvedConfig {
     throw new ConfigError(`--config must be cpu, official or a config.json: ${(err as Error).message}`, { file });
   }
   const config = validateConfig({ ...configFromJson(json, file), heads: [], promptLen: 0 }, file);
-  return { name: file, config, pool: poolFor(config, file), centre: false };
+  return { name: file, config, pool: poolFor(config, file), centre: false, scale: 1 };
+}
+
+/** Input gain asked for by a run: a number, or `'unit'` (unitGain of the run's training clips). */
+export type InputScaleOption = number | 'unit';
+
+/** How many training clips, evenly spaced, `'unit'` measures its gain on. */
+const GAIN_CLIPS = 32;
+
+/**
+ * The input a run uses (one place for pretrain and finetune): a resumed run's recorded input
+ * (run.json `input`; no `scale` there: 1); else the starting model's centring and the `scale`
+ * option, or the starting run's gain when none is given.
+ */
+export async function resolveInput(
+  start: ResolvedConfig,
+  recorded: { centre?: boolean; scale?: number } | undefined,
+  scale: InputScaleOption | undefined,
+  train: readonly { cache: string; start: number; frames: number; subject: string }[]
+): Promise<ResolvedConfig> {
+  if (recorded) return { ...start, centre: recorded.centre ?? start.centre, scale: recorded.scale ?? 1 };
+  if (scale === undefined) return start;
+  if (scale !== 'unit' && !(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) {
+    throw new ConfigError(`the input scale must be a positive number or "unit", got ${JSON.stringify(scale)}`);
+  }
+  if (typeof scale === 'number') return { ...start, scale };
+  const step = Math.max(1, Math.floor(train.length / GAIN_CLIPS));
+  const clips = train.filter((_, i) => i % step === 0).slice(0, GAIN_CLIPS).map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject }));
+  if (!start.centre) throw new ConfigError('"unit" input scaling needs centred input (the cpu configuration)', { hint: 'give the gain as a number instead' });
+  return { ...start, scale: await unitGain(clips, start.pool) };
 }
 
 /** Optimiser, schedule and stopping rule of a run. */

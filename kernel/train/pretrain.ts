@@ -29,13 +29,18 @@ import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, res
 import { runLoop, TrainProgressEvent } from './loop';
 import { maeConfigFor, maskSampler, MaskSampler, MaskSpec, SpatialMask, TimeMask } from './mae-masks';
 import { buildManifest } from './manifest';
-import { recipe as makeRecipe, resolveConfig } from './presets';
+import { InputScaleOption, recipe as makeRecipe, resolveConfig, resolveInput } from './presets';
 import { RUN_FORMAT, RunFolder, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, Sample } from './samples';
 import { startingModel, withMae } from './starting-model';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
+  /**
+   * Input gain (ResolvedConfig.scale): a number, or 'unit' for 1 / RMS of the centred training
+   * input. Opt-in; without it a run starting from a run keeps that run's gain, else 1.
+   */
+  inputScale?: InputScaleOption;
   data: string;
   out: string;
   config?: string;
@@ -75,14 +80,14 @@ export interface PretrainResult {
 }
 
 /** Mean masked loss of `model` on `samples`, each clip with its own fixed mask (seeded by index). */
-export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; centre: boolean; seed: number }): Promise<number> {
+export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; centre: boolean; scale: number; seed: number }): Promise<number> {
   const headers = new Map<string, CacheHeader>();
   let sum = 0;
   for (let i = 0; i < samples.length; i += options.batch) {
     const group = samples.slice(i, i + options.batch);
     const padded = [...group];
     while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre);
+    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
     const masks = padded.map((_, k) => sampler(1, new Random(options.seed).fork(`valid-mask-${i + k}`)));
     const units = masks[0].shape[1];
     const mask = { data: new Float32Array(padded.length * units), shape: [padded.length, units] };
@@ -167,7 +172,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const train = data.samples.filter(s => trainSet.has(s.subject));
   const validation = data.samples.filter(s => valSet.has(s.subject));
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolveConfig(configArg ?? 'cpu'), explicitConfig: configArg !== undefined, seed, mae: true, session: options.session });
-  const resolved = { ...start.config, centre: (prior?.input as { centre?: boolean } | undefined)?.centre ?? start.config.centre };
+  const resolved = await resolveInput(start.config, prior?.input as { centre?: boolean; scale?: number } | undefined, options.inputScale, train);
   const frames = train[0].frames;
   const sampler = await maskSampler(resolved.config, spec, frames, options.atlas);
   const batch = Math.min(rec.batch, train.length);
@@ -176,7 +181,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
       config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, recipe: rec.name, recipe_description: rec.description,
-      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: { pool: resolved.pool, centre: resolved.centre }
+      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: { pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
     await run.writeJson('samples.json', { type: 'mae', level: 'clip', samples: data.samples.map(s => ({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, frames: s.frames, target: null })), dropped: data.dropped });
@@ -190,7 +195,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let model: NeuroStormModel;
   let state: LoopState;
   let initialValidLoss: number;
-  const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, seed });
+  const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed });
   if (resumed) {
     const ck = await readCheckpoint(last, options.session);
     model = withMaskConfig(ck.model, spec);
@@ -209,7 +214,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   try {
     state = await runLoop(
       {
-        run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, seed, epochs: rec.epochs,
+        run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed, epochs: rec.epochs,
         schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
         feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
         extraFeeds: strd ? (_, step) => strdNoise(strdInputs(deriveSizes(model.config, frames), batch), root.fork(`strd-${step}`)) : undefined,

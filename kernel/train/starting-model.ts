@@ -32,10 +32,13 @@ export function runCheckpoint(from: string): string | null {
   throw new ConfigError('the run has no checkpoint to start from', { file: from, hint: 'let the run reach its first epoch end, or resume it' });
 }
 
-function readRunCentre(run: string): boolean | null {
+/** A run's recorded input (run.json input.centre, input.scale), or null when `run` has none. */
+function readRunInput(run: string): { centre: boolean; scale: number } | null {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { input?: { centre?: boolean } };
-    return typeof json.input?.centre === 'boolean' ? json.input.centre : null;
+    const json = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { input?: { centre?: boolean; scale?: number } };
+    if (typeof json.input?.centre !== 'boolean') return null;
+    // runs written before the gain existed had none: 1
+    return { centre: json.input.centre, scale: typeof json.input.scale === 'number' ? json.input.scale : 1 };
   } catch {
     return null;
   }
@@ -66,11 +69,11 @@ export async function startingModel(options: StartOptions): Promise<{ model: Neu
       hint: 'omit --config to use the weights’ own configuration, or pick matching weights'
     });
   }
-  // A run's input centring travels with its checkpoint (run.json input.centre); weights alone: off.
-  const runCentre = ckpt ? readRunCentre(from) : null;
+  // A run's input centring and gain travel with its checkpoint (run.json input); weights alone: off.
+  const runInput = ckpt ? readRunInput(from) : null;
   const config: ResolvedConfig = diff.length
-    ? { name: ckpt ?? from, config: { ...model.config, heads: [], promptLen: 0 }, pool: poolFor(model.config, from), centre: runCentre ?? false }
-    : { ...options.config, centre: runCentre ?? options.config.centre };
+    ? { name: ckpt ?? from, config: { ...model.config, heads: [], promptLen: 0 }, pool: poolFor(model.config, from), centre: runInput?.centre ?? false, scale: runInput?.scale ?? 1 }
+    : { ...options.config, centre: runInput?.centre ?? options.config.centre, scale: runInput?.scale ?? options.config.scale };
   return { model, config, from: ckpt ?? from };
 }
 

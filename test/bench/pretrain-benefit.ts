@@ -1,7 +1,12 @@
 /**
  * `npm run bench -- pretrain-benefit [--task diagnosis|sex] [--subjects 100] [--pretrain-subjects 40]
  *                                    [--seeds 1,2,3,4,5] [--fraction 0.1] [--pretrain-epochs 4]
- *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]`
+ *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]
+ *                                    [--input-scale unit|GAIN]`
+ *
+ * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
+ * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
+ * fine-tune of both starts and the probe read their input with that same gain.
  *
  * Issue 12: "a pretrained start beats a random start with 10% of the labels (mean over at least 3
  * seeds)". MAE-pretrains the CPU configuration (default recipe, augmentation on) on one synthetic
@@ -90,6 +95,8 @@ export async function main(args: string[]): Promise<void> {
   const preEpochs = Number(arg(args, 'pretrain-epochs', '4'));
   const ftEpochs = Number(arg(args, 'finetune-epochs', '12'));
   const preBatch = Number(arg(args, 'pretrain-batch', '2'));
+  const scaleArg = arg(args, 'input-scale', '');
+  const inputScale = scaleArg === '' ? undefined : scaleArg === 'unit' ? ('unit' as const) : Number(scaleArg);
   const work = arg(args, 'work', fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pretrain-benefit-')));
   const t0 = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
@@ -103,13 +110,16 @@ export async function main(args: string[]): Promise<void> {
         const m = JSON.parse(fs.readFileSync(path.join(mae, 'manifest.json'), 'utf8')).metrics;
         return { initialValidLoss: m.initial_valid_masked_loss as number, finalValidLoss: m.final_valid_masked_loss as number };
       })()
-    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1 });
+    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1, inputScale });
+  // both starts of every pair read the input with the pretraining run's gain (1 unless --input-scale)
+  const gain = runGain(mae);
+  log(`input gain ${gain.toPrecision(4)}`);
   log(`pretraining (${preSubjects} subjects, ${preEpochs} epochs, augmentation on): held-out masked loss ${pre.initialValidLoss.toFixed(4)} -> ${pre.finalValidLoss.toFixed(4)}`);
   const trivial = await trivialLoss(preData, mae);
   log(`same held-out clips and masks: pretrained model ${trivial.pretrained.toFixed(4)}, the trivial reconstruction (every voxel at its clip mean: decoder output 0) ${trivial.zero.toFixed(4)}`);
   const rows: { seed: number; pre: ReturnType<typeof testMetrics>; rand: ReturnType<typeof testMetrics> }[] = [];
   for (const seed of seeds) {
-    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 } };
+    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: gain };
     const preRun = path.join(work, `pre-${seed}`);
     const randRun = path.join(work, `rand-${seed}`);
     if (!fs.existsSync(path.join(preRun, 'predictions.json'))) await finetune({ ...common, from: mae, out: preRun });
@@ -132,14 +142,20 @@ export async function main(args: string[]): Promise<void> {
   const se = diffs.length > 1 ? Math.sqrt(diffs.reduce((a, d) => a + (d - md) ** 2, 0) / (diffs.length - 1) / diffs.length) : Infinity;
   const beats = md > 2 * se;
   process.stdout.write(`paired difference (pretrained - random) AUROC: mean ${md.toFixed(3)} ± ${se.toFixed(3)} (standard error), per seed ${diffs.map(d => d.toFixed(3)).join(', ')}\n`);
-  if (!args.includes('--no-probe')) await diagnose(ftData, task, mae, seeds, log);
+  if (!args.includes('--no-probe')) await diagnose(ftData, task, mae, seeds, gain, log);
   process.stdout.write(`${beats ? 'pretrained start beats random start' : 'pretrained start does NOT beat random start'} (paired mean difference ${beats ? 'above' : 'within'} 2 standard errors); ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}\n`);
 }
 
-/** Mean pooled backbone features per subject. */
-export async function subjectFeatures(model: NeuroStormModel, samples: Sample[]): Promise<Map<string, number[]>> {
+/** A run's recorded input gain (run.json input.scale; 1 when absent). */
+export function runGain(run: string): number {
+  const scale = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).input?.scale;
+  return typeof scale === 'number' ? scale : 1;
+}
+
+/** Mean pooled backbone features per subject, the input read with the given gain. */
+export async function subjectFeatures(model: NeuroStormModel, samples: Sample[], scale = 1): Promise<Map<string, number[]>> {
   const cfg = resolveConfig('cpu');
-  const f = await predictClips(model, samples, { type: 'reid', batch: 4, pool: cfg.pool, centre: cfg.centre });
+  const f = await predictClips(model, samples, { type: 'reid', batch: 4, pool: cfg.pool, centre: cfg.centre, scale });
   const by = new Map<string, number[][]>();
   samples.forEach((s, i) => by.set(s.subject, [...(by.get(s.subject) ?? []), f[i]]));
   return new Map([...by].map(([k, rows]) => [k, rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length)]));
@@ -172,7 +188,7 @@ function probe(features: Map<string, number[]>, labels: Map<string, number>, k: 
   return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) };
 }
 
-async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, seeds: number[], log: (s: string) => void): Promise<void> {
+async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, seeds: number[], gain: number, log: (s: string) => void): Promise<void> {
   const clips = await labelledClips(data, task);
   const labels = new Map(clips.samples.map(s => [s.subject, Number(s.label)]));
   const cfg = resolveConfig('cpu');
@@ -181,7 +197,7 @@ async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, se
   const half = Math.floor(Math.min(...[0, 1].map(c => [...labels.values()].filter(v => v === c).length)) / 2);
   process.stdout.write(`\nfrozen pooled features, difference-of-means probe, test AUROC over 300 draws (mean ± sd); raw | z-scored features\nbackbone | 2 per class | ${half} per class | z: 2 per class | z: ${half} per class\n`);
   for (const [name, model] of starts) {
-    const f = await subjectFeatures(model, clips.samples);
+    const f = await subjectFeatures(model, clips.samples, gain);
     const a = probe(f, labels, 2, 300);
     const b = probe(f, labels, half, 300);
     const z = zscored(f);
@@ -206,7 +222,7 @@ async function trivialLoss(preData: string, mae: string): Promise<{ pretrained: 
   const samples = (await labelledClips(preData, 'mae')).samples.filter(s => held.has(s.subject));
   const model = (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: true })).model;
   const sampler = await maskSampler(model.config, run.mask, samples[0].frames);
-  const options = { batch: run.batch as number, pool: cfg.pool, centre: cfg.centre, seed: run.seed as number };
+  const options = { batch: run.batch as number, pool: cfg.pool, centre: cfg.centre, scale: runGain(mae), seed: run.seed as number };
   const pretrained = await maskedLoss(model, samples, sampler, options);
   for (const name of ['decoder_pred.weight', 'decoder_pred.bias']) model.setParameter(name, new Float32Array(model.weights.mae!.get(name)!.data.length));
   return { pretrained, zero: await maskedLoss(model, samples, sampler, options) };

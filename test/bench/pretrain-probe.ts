@@ -9,7 +9,8 @@
  * label-free) of k labelled subjects and scores the rest, over `--draws` random labelled subsets:
  * binary tasks the difference of class means (k per class), continuous ones the covariance
  * direction sum_i (y_i - mean y) x_i (k subjects). k = 2 per class / 4 subjects is the 10% setting.
- * Backbones: the MAE run given by `--mae` and three random initialisations.
+ * Backbones: the MAE run given by `--mae` and three random initialisations, all reading the input
+ * with the MAE run's recorded gain (run.json input.scale; 1 without --mae).
  */
 import * as os from 'os';
 import { auroc } from '../../kernel/eval/metrics';
@@ -19,7 +20,7 @@ import { startingModel } from '../../kernel/train/starting-model';
 import { Random } from '../../kernel/random';
 import type { NeuroStormModel } from '../../kernel/models/model';
 import { cohort } from '../train/cohort';
-import { subjectFeatures, zscored } from './pretrain-benefit';
+import { runGain, subjectFeatures, zscored } from './pretrain-benefit';
 
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -76,6 +77,7 @@ export async function main(args: string[]): Promise<void> {
   const data = await cohort('benefit-dev', { subjects, sessions: 1, frames: 20, seed });
   log('development cohort ready');
   const cfg = resolveConfig('cpu');
+  const gain = mae ? runGain(mae) : 1;
   const starts: [string, NeuroStormModel][] = [];
   if (mae) starts.push(['pretrained', (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: false })).model]);
   for (const s of [1, 2, 3]) starts.push([`random ${s}`, (await startingModel({ config: cfg, explicitConfig: false, seed: s, mae: false })).model]);
@@ -91,7 +93,7 @@ export async function main(args: string[]): Promise<void> {
   process.stdout.write(`\nfrozen z-scored pooled features, ${draws} draws (mean ± sd); binary: AUROC, k per class; continuous: Pearson r, 2k subjects\n`);
   process.stdout.write(`backbone | ${tasks.map(([t]) => `${t} k=2 | ${t} k=${half}`).join(' | ')}\n`);
   for (const [name, model] of starts) {
-    const f = zscored(await subjectFeatures(model, samples));
+    const f = zscored(await subjectFeatures(model, samples, gain));
     const cells = tasks.flatMap(([task, binary]) => {
       const t = targets.get(task)!;
       const fk = new Map([...f].filter(([id]) => t.has(id)));
