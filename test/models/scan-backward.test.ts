@@ -8,6 +8,7 @@
 import * as G from '../../kernel/graph';
 import { createSession } from '../../kernel/runtime/session';
 import { createRng, Rng } from '../../kernel/random';
+import { dependents } from '../../kernel/graph/recompute';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 import { linearRecurrence, selectiveScan, LOG_DECAY_FLOOR, ScanBackward } from '../../kernel/models/selective-scan';
 
@@ -154,5 +155,38 @@ describe('selectiveScan: custom backward', () => {
     const { names, grad, out } = await compare(shapes, values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, backward: mode }), 4);
     expect(out.loss_recurrence.data[0]).toBe(out.loss_autodiff.data[0]);
     for (const n of names) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
+  });
+
+  it('keeps no [M, L, N, E] forward tensor for the backward, and runs the groups\' backwards in a chain', () => {
+    const [M, L, E, N, groups] = [6, 11, 3, 4, 3];
+    const g = new G.Graph('scan_chain');
+    const [u, d, A, B, C] = (
+      [
+        ['u', [M, L, E]],
+        ['delta', [M, L, E]],
+        ['A', [E, N]],
+        ['B', [M, L, N]],
+        ['C', [M, L, N]]
+      ] as const
+    ).map(([n, shape]) => g.input(n, [...shape], 'float64'));
+    const start = g.nodes.length;
+    const y = selectiveScan(u, d, A, B, C, { groups, backward: 'recurrence' });
+    const forward = new Set(g.nodes.slice(start).flatMap(n => n.outputs));
+    const loss = G.sum(G.mul(y, y));
+    const before = g.nodes.length;
+    G.gradients(loss, [u, d, A, B, C]);
+    const backward = g.nodes.slice(before);
+    // One group's state: (M / groups) windows × L × N × E.
+    const state = (M / groups) * L * N * E;
+    const readFromForward = backward.flatMap(n => n.inputs.filter(t => forward.has(t)));
+    expect(readFromForward.length).toBeGreaterThan(0);
+    expect(Math.max(...readFromForward.map(t => t.size))).toBeLessThan(state);
+    // The backward's state tensors (trailing axes [N, E]): those of the group built last depend on
+    // those of the group built first.
+    const big = backward.flatMap(n => n.outputs).filter(t => t.size >= state && t.shape.length >= 4 && t.shape.slice(-2).join() === `${N},${E}`);
+    expect(big.length).toBeGreaterThan(groups);
+    const downstream = dependents(backward, [big[0]]);
+    // (without the chain the groups' backwards are independent: the last reaches none of the first's)
+    expect(downstream.has(big[big.length - 1])).toBe(true);
   });
 });
