@@ -15,6 +15,17 @@
  * sex: the learn.test.ts control (20 subjects, 1 session, 20 frames; 1-epoch MAE pretraining on the
  * draw itself; TPT 3 epochs). diagnosis: the learn-subject.test.ts control (SUBJECT_DESIGN, the
  * starting model pretrained on the effect cohort, TPT 2 epochs). Both: test fraction 0.4.
+ *
+ * The band of a small test set is discrete: with 4 vs 4 test subjects AUROC falls outside
+ * [1/16, 15/16] with chance 2/70 = 2.9% under the null, so the binomial test at p 0.05 is conservative
+ * (it flags too many draws outside, which is what a leak or a subject factor would produce).
+ *
+ * Measured 2026-12-02 (2-core machine shared with CI, load 9-15): sex, seeds 101-120 (two runs of
+ * 10): model AUROC mean 0.453 sd 0.212 (4-vs-4 permutation sd 0.217), 1/20 outside (below),
+ * binomial P 0.64; FC baseline 0.466 sd 0.249, 2/20 outside, P 0.26. 89-264 s a draw (a 10-draw
+ * run 24-31 min beside other runs of it; about 17 min when its draws took 90-125 s). Diagnosis,
+ * seeds 101-106: model 0.656 sd 0.219 (mean-0.5 / se 1.75, not significant with 6 draws), 0/6
+ * outside; FC 0.510, 0/6; 390-460 s a draw.
  */
 import * as fs from 'fs';
 import * as os from 'os';
