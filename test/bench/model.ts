@@ -206,13 +206,14 @@ function runTorch(name: ConfigName, runs: number, what: 'forward' | 'train', bat
   const script = path.join(packageRoot(), 'test', 'bench', 'model_torch.py');
   const cmd = ['/usr/bin/python3', script, fixtureFolder(name), String(runs), what, String(batch), scan];
   const big = name === 'official' && fs.existsSync('/usr/bin/flock') && process.env.NEUROSTORM_BENCH_LOCK !== '0';
-  const r = spawnSync(big ? '/usr/bin/flock' : cmd[0], big ? [LOCK, ...cmd] : cmd.slice(1), {
+  // The cap applies to the Python process only (coreutils timeout inside the lock), not to the wait for the lock.
+  const capped = ['/usr/bin/timeout', String(TORCH_TIMEOUT_S), ...cmd];
+  const r = spawnSync(big ? '/usr/bin/flock' : capped[0], big ? [LOCK, ...capped] : capped.slice(1), {
     encoding: 'utf8',
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
-    maxBuffer: 1 << 24,
-    timeout: TORCH_TIMEOUT_S * 1000
+    maxBuffer: 1 << 24
   });
-  if (r.error || r.signal) return `did not finish within ${TORCH_TIMEOUT_S} s (the reference scan is a Python loop; autograd through it is slow)`;
+  if (r.error || r.signal || r.status === 124) return `did not finish within ${TORCH_TIMEOUT_S} s (the reference scan is a Python loop; autograd through it is slow)`;
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ChildResult;
