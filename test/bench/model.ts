@@ -285,7 +285,7 @@ export async function main(args: string[]): Promise<void> {
       out(`ours  backbone forward (batch ${batch0}): ${fmt(fwd, 'forward_s')}; first call incl. graph build + session ${typeof fwd === 'string' ? '-' : (fwd.first_call_s as number).toFixed(2)} s; peak RSS ${typeof fwd === 'string' ? '-' : fwd.peak_rss_mb} MB [${load()}]`);
     }
     if (parts.has('torch')) {
-      const ref = runTorch(name, runs, 'forward');
+      const ref = runTorch(name, runs, 'forward', batch0);
       if (typeof ref === 'string') out(`torch backbone forward: ${ref}`);
       else {
         out(`torch backbone forward (reference scan, a Python loop over the sequence): ${fmt(ref, 'forward_s')}; min CPU ${Math.min(...(ref.forward_cpu_s as number[])).toFixed(3)} s; peak RSS ${Math.round(ref.peak_rss_mb as number)} MB (torch ${ref.torch})`);
@@ -315,7 +315,7 @@ export async function main(args: string[]): Promise<void> {
         out(`ours  TPT step without recomputation: ${typeof plain === 'string' ? plain : `${(plain.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${plain.nodes} nodes; peak RSS ${(plain.hwm_mb as number[]).join(', ')} MB`}`);
       }
       if (parts.has('torch')) {
-        const ref = runTorch(name, 1, 'train');
+        const ref = runTorch(name, 1, 'train', batch0);
         out(`torch TPT training step: ${fmt(ref, 'train_step_s')}${typeof ref === 'string' ? '' : `; peak RSS ${Math.round(ref.max_rss_mb as number)} MB`}`);
       }
     }
