@@ -24,8 +24,8 @@
  * 10): model AUROC mean 0.453 sd 0.212 (4-vs-4 permutation sd 0.217), 1/20 outside (below),
  * binomial P 0.64; FC baseline 0.466 sd 0.249, 2/20 outside, P 0.26. 89-264 s a draw (a 10-draw
  * run 24-31 min beside other runs of it; about 17 min when its draws took 90-125 s). Diagnosis,
- * seeds 101-106: model 0.656 sd 0.219 (mean-0.5 / se 1.75, not significant with 6 draws), 0/6
- * outside; FC 0.510, 0/6; 390-460 s a draw.
+ * seeds 101-111 (runs of 6 and 5): model 0.563 sd 0.222 (mean-0.5 / se 0.94), 0/11 outside; FC
+ * 0.449 sd 0.216, 0/11; 177-457 s a draw.
  */
 import * as fs from 'fs';
 import * as os from 'os';
