@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { scanFeeds } from './scan-feeds';
-import { now } from './timing';
+import { now, timeInterleaved } from './timing';
 import { toModelBytes, toModelObject } from '../../kernel/graph/serialize';
 import { modelProtoType } from '../../kernel/graph/onnx-proto';
 import * as models from '../../kernel/models';
@@ -204,16 +204,7 @@ async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
     err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
     ref = Math.max(ref, Math.abs(outs[0][i]));
   }
-  for (let r = 0; r < runs; r++) {
-    for (const b of both) {
-      const t = now();
-      const c = process.cpuUsage();
-      await b.m.backbone(x, { prompts: false });
-      b.times.push(now() - t);
-      const dc = process.cpuUsage(c);
-      b.cpu.push((dc.user + dc.system) / 1e6);
-    }
-  }
+  await timeInterleaved(both, runs, b => b.m.backbone(x, { prompts: false }));
   for (const b of both) console.log(`official backbone forward ${b.name}: median ${median(b.times).toFixed(3)} s, min ${Math.min(...b.times).toFixed(3)} s, min CPU ${Math.min(...b.cpu).toFixed(3)} s; runs ${b.times.map(t => t.toFixed(2)).join(' ')}`);
   console.log(`first call (graph build + session + run): before ${first[0].toFixed(1)} s, after ${first[1].toFixed(1)} s`);
   // Parity of each against the official PyTorch output (the fixture's backbone_out.bin, float32).
@@ -298,16 +289,7 @@ async function softplusVariants(runs: number, only?: string[]): Promise<void> {
       if (ref[i] > 1e-30) r.rel = Math.max(r.rel, e / ref[i]);
     }
   }
-  for (let k = 0; k < runs; k++) {
-    for (const r of rows) {
-      const t = now();
-      const c = process.cpuUsage();
-      await r.s.run(feeds);
-      r.times.push(now() - t);
-      const dc = process.cpuUsage(c);
-      r.cpu.push((dc.user + dc.system) / 1e6);
-    }
-  }
+  await timeInterleaved(rows, runs, r => r.s.run(feeds));
   const base = rows[0];
   console.log(`softplus on [${shape.join(', ')}], ${runs} interleaved runs; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
   for (const r of rows) {
@@ -353,16 +335,7 @@ async function patchEmbedVariants(runs: number): Promise<void> {
     err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
     ref = Math.max(ref, Math.abs(outs[0][i]));
   }
-  for (let k = 0; k < runs; k++) {
-    for (const r of rows) {
-      const t = now();
-      const c = process.cpuUsage();
-      await r.s.run(feeds);
-      r.times.push(now() - t);
-      const dc = process.cpuUsage(c);
-      r.cpu.push((dc.user + dc.system) / 1e6);
-    }
-  }
+  await timeInterleaved(rows, runs, r => r.s.run(feeds));
   const [b, a] = rows;
   for (const r of rows) console.log(`patch embedding ${r.name}: median ${median(r.times).toFixed(4)} s, min ${Math.min(...r.times).toFixed(4)} s, min CPU ${Math.min(...r.cpu).toFixed(4)} s`);
   console.log(`ratio after/before: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}; max|after − before| / max|before| ${(err / ref).toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
@@ -398,16 +371,7 @@ async function inProjVariants(runs: number): Promise<void> {
   for (const r of rows) outs.push((await r.s.run(feeds)).y.data as Float32Array);
   let err = 0;
   for (let i = 0; i < outs[0].length; i++) err = Math.max(err, Math.abs(outs[1][i] - outs[0][i]));
-  for (let k = 0; k < runs; k++) {
-    for (const r of rows) {
-      const t = now();
-      const c = process.cpuUsage();
-      await r.s.run(feeds);
-      r.times.push(now() - t);
-      const dc = process.cpuUsage(c);
-      r.cpu.push((dc.user + dc.system) / 1e6);
-    }
-  }
+  await timeInterleaved(rows, runs, r => r.s.run(feeds));
   const [b, a] = rows;
   for (const r of rows) console.log(`in_proj ${r.name}: median ${median(r.times).toFixed(4)} s, min ${Math.min(...r.times).toFixed(4)} s, min CPU ${Math.min(...r.cpu).toFixed(4)} s`);
   console.log(`ratio two products / split: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}; max |diff| ${err.toExponential(2)}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
@@ -482,16 +446,7 @@ export async function main(argv: string[]): Promise<void> {
     const y = outs.get(e.v.name)!;
     for (let i = 0; i < y.length; i++) e.err = Math.max(e.err, Math.abs(y[i] - ref[i]));
   }
-  for (let r = 0; r < runs; r++) {
-    for (const e of sessions) {
-      const t = now();
-      const c = process.cpuUsage();
-      await e.s.run(feeds);
-      e.times.push(now() - t);
-      const dc = process.cpuUsage(c);
-      e.cpu.push((dc.user + dc.system) / 1e6);
-    }
-  }
+  await timeInterleaved(sessions, runs, e => e.s.run(feeds));
   const base = median(sessions[0].times);
   const baseCpu = Math.min(...sessions[0].cpu);
   console.log(`stage ${stage} scan [M ${M}, L ${L}, E ${E}, N ${N}], base groups ${baseOpts.groups}, ${runs} interleaved runs`);
