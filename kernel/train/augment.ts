@@ -120,7 +120,7 @@ function erf(x: number): number {
 
 /** Separable Gaussian smoothing of [X, Y, Z, T] along x, y, z, zero outside (MONAI separable_filtering). */
 export function gaussianSmooth(src: Float32Array, dims: [number, number, number, number], sigma: [number, number, number]): Float32Array {
-  const [X, Y, Z, T] = dims;
+  const [, Y, Z, T] = dims;
   const strides = [Y * Z * T, Z * T, T];
   let cur = src;
   for (let axis = 0; axis < 3; axis++) {
