@@ -15,7 +15,7 @@ import { readBatch, Clip } from '../data/sampler';
 import { MODEL_EDGE } from '../data/grid';
 import { load } from '../models';
 import { attribute, Attribution, AttributionOptions } from './attribution';
-import { readRunFolder } from './run-folder';
+import { readRunFolder, RunInput } from './run-folder';
 
 export interface SubjectAttribution extends Attribution {
   subject: string;
@@ -55,7 +55,7 @@ export async function attributeSubject(run: string, subject: string, options: At
     if (!c) throw new DatasetError(`no frame cache of ${s.bold} in the run's cache folder`, { file: folder.run.cache as string, hint: 'run neurostorm preprocess again' });
     return { cache: c.file, start: s.start, length: s.frames, subject };
   });
-  const raw = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { input?: { pool?: number; centre?: boolean; scale?: number } };
+  const raw = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { input?: RunInput };
   const pool = raw.input?.pool ?? MODEL_EDGE / model.config.imgSize[0];
   const batch = await readBatch(clips, pool, new Map([...caches.values()].map(c => [c.file, c.header])), raw.input?.centre ?? false, raw.input?.scale ?? 1);
   const type = folder.run.type;

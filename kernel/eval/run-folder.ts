@@ -21,6 +21,16 @@ export interface RunJson {
   status: string | null;
 }
 
+/**
+ * run.json `input`: how the run read its clips (average-pool factor, per-voxel centring, gain after
+ * centring). Written by kernel/train from its ResolvedConfig; an absent field means readBatch's default.
+ */
+export interface RunInput {
+  pool?: number;
+  centre?: boolean;
+  scale?: number;
+}
+
 export interface SplitFold {
   train: string[];
   validation: string[];

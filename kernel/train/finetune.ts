@@ -28,8 +28,8 @@ import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, res
 import { runLoop, TrainProgressEvent } from './loop';
 import { buildManifest } from './manifest';
 import { predictClips, Scaler } from './predict';
-import { InputScaleOption, recipe as makeRecipe, resolveConfig, resolveInput, ResolvedConfig } from './presets';
-import { PREDICTIONS_FORMAT, PredictionClip, RUN_FORMAT, RunFolder, RunRecord, SplitRecord } from './run-folder';
+import { InputScaleOption, inputRecord, recipe as makeRecipe, resolveConfig, resolveInput, ResolvedConfig } from './presets';
+import { PREDICTIONS_FORMAT, PredictionClip, RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, LabelledData, parseTask, Sample, TaskType } from './samples';
 import { startingModel, withFreshHead } from './starting-model';
 import { ModelTrainer, trainer as makeTrainer, TrainMode } from './trainer';
@@ -177,7 +177,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // The starting model once (per fold it is re-headed with the fold's seed).
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolved, explicitConfig: configArg !== undefined, seed, mae: false, session: options.session });
   const firstTrain = new Set(splits[0].train);
-  resolved = await resolveInput(start.config, prior?.input as { centre?: boolean; scale?: number } | undefined, options.inputScale, data.samples.filter(s => firstTrain.has(s.subject)));
+  resolved = await resolveInput(start.config, prior?.input as RunInput | undefined, options.inputScale, data.samples.filter(s => firstTrain.has(s.subject)));
   const promptLen = (prior?.prompt_len as number | undefined) ?? options.promptLen ?? (resolved.name === 'cpu' ? 8 : 50);
   if (!prior) {
     const record: RunRecord = {
@@ -186,7 +186,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       folds: options.folds ?? (splits.length > 1 ? splits.length : null), status: 'running',
       config_arg: configArg ?? null, from: start.from, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, prompt_len: mode === 'tpt' ? promptLen : null,
-      input: { pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }, label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
+      input: inputRecord(resolved), label_source: data.source, classes: data.classes ?? null, label_fraction: options.labelFraction ?? null
     };
     await run.writeJson('run.json', record);
     await run.writeJson('split.json', { folds: splits.map(s => ({ train: s.train, validation: s.val, test: s.test })) } satisfies SplitRecord);

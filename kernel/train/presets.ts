@@ -12,6 +12,7 @@ import { configFromJson } from '../models/config-json';
 import { cpuConfig, NeuroStormConfig, officialConfig, validateConfig } from '../models/config';
 import { MODEL_EDGE } from '../data/grid';
 import { unitGain } from '../data/sampler';
+import type { RunInput } from './run-folder';
 
 export type ConfigName = 'cpu' | 'official' | string;
 
@@ -62,6 +63,11 @@ export function resolveConfig(name: ConfigName): ResolvedConfig {
   return { name: file, config, pool: poolFor(config, file), centre: false, scale: 1 };
 }
 
+/** What run.json records as `input` for a run read as `r` says. */
+export function inputRecord(r: ResolvedConfig): RunInput {
+  return { pool: r.pool, centre: r.centre, scale: r.scale };
+}
+
 /** Input gain asked for by a run: a number, or `'unit'` (unitGain of the run's training clips). */
 export type InputScaleOption = number | 'unit';
 
@@ -75,7 +81,7 @@ const GAIN_CLIPS = 32;
  */
 export async function resolveInput(
   start: ResolvedConfig,
-  recorded: { centre?: boolean; scale?: number } | undefined,
+  recorded: RunInput | undefined,
   scale: InputScaleOption | undefined,
   train: readonly { cache: string; start: number; frames: number; subject: string }[]
 ): Promise<ResolvedConfig> {

@@ -29,8 +29,8 @@ import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, res
 import { runLoop, TrainProgressEvent } from './loop';
 import { maeConfigFor, maskSampler, MaskSampler, MaskSpec, SpatialMask, TimeMask } from './mae-masks';
 import { buildManifest } from './manifest';
-import { InputScaleOption, recipe as makeRecipe, resolveConfig, resolveInput } from './presets';
-import { RUN_FORMAT, RunFolder, RunRecord, SplitRecord } from './run-folder';
+import { InputScaleOption, inputRecord, recipe as makeRecipe, resolveConfig, resolveInput } from './presets';
+import { RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, Sample } from './samples';
 import { startingModel, withMae } from './starting-model';
 import { trainer as makeTrainer } from './trainer';
@@ -172,7 +172,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const train = data.samples.filter(s => trainSet.has(s.subject));
   const validation = data.samples.filter(s => valSet.has(s.subject));
   const start = await startingModel({ from: (prior?.from as string | null | undefined) ?? options.from, config: resolveConfig(configArg ?? 'cpu'), explicitConfig: configArg !== undefined, seed, mae: true, session: options.session });
-  const resolved = await resolveInput(start.config, prior?.input as { centre?: boolean; scale?: number } | undefined, options.inputScale, train);
+  const resolved = await resolveInput(start.config, prior?.input as RunInput | undefined, options.inputScale, train);
   const frames = train[0].frames;
   const sampler = await maskSampler(resolved.config, spec, frames, options.atlas);
   const batch = Math.min(rec.batch, train.length);
@@ -181,7 +181,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
       config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, recipe: rec.name, recipe_description: rec.description,
-      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: { pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }
+      lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
     await run.writeJson('samples.json', { type: 'mae', level: 'clip', samples: data.samples.map(s => ({ subject: s.subject, session: s.session, bold: s.bold, start: s.start, frames: s.frames, target: null })), dropped: data.dropped });

@@ -38,6 +38,8 @@ export interface SplitRecord {
 
 /** One clip of predictions.json: the contract's one definition is the reader's (kernel/eval). */
 export type { PredictionClip } from '../eval/run-folder';
+/** run.json `input`: likewise the reader's definition. */
+export type { RunInput } from '../eval/run-folder';
 
 export class RunFolder {
   readonly dir: string;

@@ -15,6 +15,7 @@ import { resolveWeightsName } from '../models/weights/named';
 import type { SessionOptions } from '../runtime/session';
 import { hasCheckpoint, readCheckpoint } from './checkpoint';
 import { poolFor, ResolvedConfig } from './presets';
+import type { RunInput } from './run-folder';
 
 const ARCH_FIELDS = ['arch', 'imgSize', 'patchSize', 'inChans', 'embedDim', 'depths', 'windowSize', 'firstWindowSize', 'cMultiplier', 'mlpRatio', 'lastLayerFullMSA'] as const;
 
@@ -35,7 +36,7 @@ export function runCheckpoint(from: string): string | null {
 /** A run's recorded input (run.json input.centre, input.scale), or null when `run` has none. */
 function readRunInput(run: string): { centre: boolean; scale: number } | null {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { input?: { centre?: boolean; scale?: number } };
+    const json = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { input?: RunInput };
     if (typeof json.input?.centre !== 'boolean') return null;
     // runs written before the gain existed had none: 1
     return { centre: json.input.centre, scale: typeof json.input.scale === 'number' ? json.input.scale : 1 };
