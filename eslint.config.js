@@ -6,7 +6,9 @@ module.exports = tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }]
+      // `const { kind: _kind, ...rest } = x` is how we drop a field from a copy: the rest sibling is
+      // the point, so it and `_`-named bindings do not count as unused.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }]
     }
   }
 );

@@ -56,7 +56,6 @@ function humanReason(message: string): string {
 
 /** Native loggers colour their lines; reasons are plain text. */
 function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 

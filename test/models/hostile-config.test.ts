@@ -10,8 +10,14 @@ import * as models from '../../kernel/models';
 import { ConfigError } from '../../kernel/errors';
 import { runInChild } from '../io/child-process';
 
+/** The fields of config.json these tests edit. */
+interface EditableConfig {
+  neurostorm_args: { depths: number[] };
+  heads: { emb: { final_embedding_size: number } };
+}
+
 /** A model folder whose config.json is the demo model's, edited by `edit`. */
-async function folderWithConfig(edit: (json: Record<string, any>) => void): Promise<string> {
+async function folderWithConfig(edit: (json: EditableConfig) => void): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-config-'));
   await models.save(models.create(models.demoConfig({ heads: [{ kind: 'emb', embeddingSize: 16 }] }), { seed: 0, mae: false }), dir);
   const file = path.join(dir, 'config.json');

@@ -20,7 +20,6 @@ import {
   JupyterSandbox,
   PYTHON,
   readCells,
-  ROOT,
   SAMPLE_NII,
   SavedCell,
   text,

@@ -5,7 +5,6 @@ import {
   placeholderAt,
   magicBeforeCursor
 } from '../../kernel/notebook/kernel/cell-rewrite';
-import { UsageError } from '../../kernel/errors';
 import { expandShorthandProperties } from '../../kernel/notebook/kernel/shorthand-fix';
 
 describe('cell rewriting', () => {
