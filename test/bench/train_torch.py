@@ -19,9 +19,9 @@ our kernel's --config cpu (kernel/models/config.ts cpuConfig: 48^3 x 20, embed 1
 The reference selective scan of the shim is a Python loop over the sequence. Every step runs it
 through a timing wrapper (same arithmetic and autograd graph, forward and backward timed), so the
 output also says how much of the step the scan took. With --scan both the same model then runs the
-same steps with a chunked scan (cumsum of the log decay inside chunks of 16 steps, a Python loop over
-the chunks only; checked against the reference on the first forward), an estimate of a vectorised
-scan's step time. Peak memory is this process's VmHWM; it is reset (/proc/self/clear_refs) before
+same steps with the chunked scan of torch_chunked_scan.py (cumsum of the log decay inside chunks of 16
+steps, a Python loop over the chunks only, windows in blocks; checked against the reference on the
+first forward), an estimate of a vectorised scan's step time. Peak memory is this process's VmHWM; it is reset (/proc/self/clear_refs) before
 the chunked-scan phase, so each phase's peak is its own.
 
 Usage: train_torch.py --config cpu|official --what pretrain|tpt --batch N [--steps 3] [--warmup 1] [--threads 2]
@@ -66,6 +66,7 @@ torch.set_num_threads(args.threads)
 import mamba_ssm  # noqa: E402  (the shim)
 import models.neurostorm as official  # noqa: E402  (official code)
 from models.heads import ClsHead  # noqa: E402  (official code)
+from torch_chunked_scan import chunked_scan as vectorised_scan  # noqa: E402  (beside this file)
 
 
 def emit(obj):
@@ -189,37 +190,13 @@ def timed_scan(u, delta, A, B, C, D=None, z=None, delta_bias=None, delta_softplu
     return TimedScan.apply(u, delta, A, B, C, D, z, delta_bias)
 
 
-CHUNK = 16
-
-
 def chunked_scan(u, delta, A, B, C, D=None, z=None, delta_bias=None, delta_softplus=False, return_last_state=False):
-    """h_t = exp(dt_t A) h_{t-1} + dt_t B_t u_t, y_t = C_t . h_t, computed per chunk of CHUNK steps as
-    h_t = exp(P_t) (h_0 + cumsum_s exp(-P_s) dBu_s) with P the chunk's cumulative log decay (bounded
-    by the chunk length: the result is checked against the reference), and a loop over chunks only."""
+    """The shared vectorised stand-in (torch_chunked_scan.py, chunks of 16 steps, checked against the
+    reference on the first forward) behind the scan clock: forward only, as the backward of autograd's
+    graph is not separable here."""
     scan_start = time.perf_counter()
-    dt = F.softplus(delta + delta_bias[..., None])                      # (b, d, l)
-    b, d, l = u.shape
-    n = A.shape[1]
-    pad = (-l) % CHUNK
-    la = torch.einsum("bdl,dn->bdln", dt, A)                           # log decay, <= 0
-    dbu = torch.einsum("bdl,bnl,bdl->bdln", dt, B, u)
-    if pad:
-        la = F.pad(la, (0, 0, 0, pad))
-        dbu = F.pad(dbu, (0, 0, 0, pad))
-    c = (l + pad) // CHUNK
-    la = la.reshape(b, d, c, CHUNK, n)
-    dbu = dbu.reshape(b, d, c, CHUNK, n)
-    P = torch.cumsum(la, dim=3)
-    intra = torch.exp(P) * torch.cumsum(torch.exp(-P) * dbu, dim=3)  # state from inside the chunk
-    decay_end = torch.exp(P[:, :, :, -1])                              # (b, d, c, n)
-    carries = [torch.zeros(b, d, n, dtype=u.dtype)]
-    for i in range(c - 1):
-        carries.append(decay_end[:, :, i] * carries[-1] + intra[:, :, i, -1])
-    h = intra + torch.exp(P) * torch.stack(carries, dim=2)[:, :, :, None]
-    h = h.reshape(b, d, c * CHUNK, n)[:, :, :l]
-    y = torch.einsum("bdln,bnl->bdl", h, C)
-    out = (y + u * D[:, None]) * F.silu(z)
-    scan_clock["s"] += time.perf_counter() - scan_start  # forward only: the backward is not separable here
+    out = vectorised_scan(u, delta, A, B, C, D, z=z, delta_bias=delta_bias, delta_softplus=delta_softplus)
+    scan_clock["s"] += time.perf_counter() - scan_start
     return out
 
 
