@@ -129,7 +129,7 @@ function checkFold(f: FoldData, i: number, data: LabelledData): void {
 }
 
 /** Subsamples the training subjects to `fraction` (stratified by class, seeded; at least one per class). */
-function keepFraction(train: Sample[], fraction: number, seed: number): Sample[] {
+export function keepFraction(train: Sample[], fraction: number, seed: number): Sample[] {
   const strata = new Map<string, string>();
   for (const s of train) strata.set(s.subject, String(s.label));
   const kept = splitSubjects(strata, { seed, fractions: { train: fraction, val: 1 - fraction, test: 0 } }).train;
