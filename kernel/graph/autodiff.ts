@@ -8,10 +8,10 @@
  * gradient to the region's inputs and the nodes inside the region are never visited.
  */
 import { DTypeError, GradientNotImplementedError, ShapeError } from '../errors';
-import { add, cast } from './api/math';
+import { cast } from './api/math';
 import { sum } from './api/reduce';
 import { expand, reshape } from './api/shape';
-import { zeros } from './backward';
+import { sumGradients, zeros } from './backward';
 import { customGradientOf } from './custom-gradient';
 import { isFloat } from './dtype';
 import { getOp } from './ops/registry';
@@ -86,8 +86,7 @@ export function gradients(y: Tensor, wrt: readonly Tensor[], options: GradientOp
   const accumulated = (t: Tensor): Tensor | null => {
     const list = contributions.get(t);
     if (!list || list.length === 0) return null;
-    let acc = list[0];
-    for (let i = 1; i < list.length; i++) acc = add(acc, list[i]);
+    const acc = sumGradients(list);
     contributions.set(t, [acc]);
     return acc;
   };
@@ -113,7 +112,9 @@ export function gradients(y: Tensor, wrt: readonly Tensor[], options: GradientOp
       const needs = region.inputs.map(t => req.has(t));
       if (!needs.some(Boolean)) continue;
       const output = node.outputs[0];
-      const results = region.backward({ inputs: region.inputs, output, gy: accumulated(output) ?? zeros(output), needs });
+      const gy = accumulated(output) ?? zeros(output);
+      // Scoped `grad/<region>/...`: profiles attribute the region's backward (e.g. the scan's) by name.
+      const results = graph.scope(`grad/${region.name}`, () => region.backward({ inputs: region.inputs, output, gy, needs }));
       if (results.length !== region.inputs.length) {
         throw new GradientNotImplementedError(`custom gradient "${region.name}" (node ${node.name}): its backward returned ${results.length} entries for ${region.inputs.length} inputs`);
       }

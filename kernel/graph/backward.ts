@@ -178,3 +178,82 @@ export function extremumBackward(gy: Tensor, a: Tensor, b: Tensor, aWins: Tensor
 }
 
 
+
+/** Whether sumGradients joins padded pieces (see withPaddedSums). */
+let joinPaddedPieces = true;
+
+/**
+ * Builds with padded gradient pieces summed by Pad + Add chains (`'add'`, the former rule) or joined
+ * (`'concat'`, the default), so a bench can compare both step graphs in one process. Graph building
+ * is synchronous: the choice holds exactly for what `build` constructs.
+ */
+export function withPaddedSums<T>(mode: 'add' | 'concat', build: () => T): T {
+  const saved = joinPaddedPieces;
+  joinPaddedPieces = mode === 'concat';
+  try {
+    return build();
+  } finally {
+    joinPaddedPieces = saved;
+  }
+}
+
+/** The one axis a zero Pad pads (and its [begin, end) span of the unpadded piece), or null. */
+function paddedSpan(t: Tensor): { axis: number; begin: number; end: number; piece: Tensor } | null {
+  const n = t.producer;
+  if (!n || n.op !== 'Pad' || n.attrs.value !== 0) return null;
+  const pads = n.attrs.pads as number[];
+  const r = t.rank;
+  const axes = t.shape.map((_, i) => i).filter(i => pads[i] !== 0 || pads[i + r] !== 0);
+  if (axes.length !== 1) return null;
+  const piece = n.inputs[0];
+  return { axis: axes[0], begin: pads[axes[0]], end: pads[axes[0]] + piece.shape[axes[0]], piece };
+}
+
+/**
+ * The sum of a tensor's gradient contributions. Slice and Concat-of-groups gradients arrive as
+ * zero-padded pieces (sliceBackward: one Pad to the full shape per slice); pieces on disjoint spans
+ * of one axis are joined by one Concat (zeros only in the gaps) instead of a chain of full-size Pads
+ * and Adds: the official TPT step's scan window groups sliced u, δ, B and C per group, and summing
+ * their padded gradients wrote and held a full block-size tensor per group. The values are the same
+ * (each element is its piece's value plus zeros). Other contributions are added as before.
+ */
+export function sumGradients(list: readonly Tensor[]): Tensor {
+  let rest = [...list];
+  if (list.length > 1 && joinPaddedPieces) {
+    const spans = list.map(paddedSpan);
+    const byAxis = new Map<number, number[]>();
+    spans.forEach((s, i) => s && byAxis.set(s.axis, [...(byAxis.get(s.axis) ?? []), i]));
+    const [axis, members] = [...byAxis.entries()].sort((a, b) => b[1].length - a[1].length)[0] ?? [-1, []];
+    if (members.length > 1) {
+      // Greedy disjoint cover in span order; overlapping pieces stay in `rest`.
+      const picked: number[] = [];
+      let at = 0;
+      for (const i of [...members].sort((a, b) => (spans[a]?.begin ?? 0) - (spans[b]?.begin ?? 0))) {
+        const s = spans[i];
+        if (s && s.begin >= at) {
+          picked.push(i);
+          at = s.end;
+        }
+      }
+      if (picked.length > 1) {
+        const like = list[0];
+        const gap = (len: number) => zeros(like, like.shape.map((d, k) => (k === axis ? len : d)));
+        const parts: Tensor[] = [];
+        let pos = 0;
+        for (const i of picked) {
+          const s = spans[i] as NonNullable<ReturnType<typeof paddedSpan>>;
+          if (s.begin > pos) parts.push(gap(s.begin - pos));
+          parts.push(s.piece);
+          pos = s.end;
+        }
+        if (pos < like.shape[axis]) parts.push(gap(like.shape[axis] - pos));
+        const joined = concat(parts, axis);
+        const used = new Set(picked);
+        rest = [joined, ...list.filter((_, i) => !used.has(i))];
+      }
+    }
+  }
+  let acc = rest[0];
+  for (let i = 1; i < rest.length; i++) acc = add(acc, rest[i]);
+  return acc;
+}
