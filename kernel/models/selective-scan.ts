@@ -17,17 +17,18 @@
  *
  * Backward (training): the scan is a custom-gradient region (kernel/graph/custom-gradient.ts). With
  * g_t = ∂L/∂h_t, the adjoint λ_t = g_t + a_{t+1}·λ_{t+1} is the same recurrence in reverse time,
- * and ∂L/∂x_t = λ_t, ∂L/∂log a_t = λ_t·a_t·h_{t−1}. recurrenceBackward solves it with the forward's
- * chunking (reverse CumSum within chunks, the chunk level recursively), from log a, the output h, g
- * and one chunk-end tensor per level: it keeps no other chunk intermediate of the forward alive.
- * selectiveScan goes further: each window group is one region from its small inputs (u, δ, A, B, C)
- * whose backward recomputes x, log a and h itself, the groups one after another (scanGroup). It is
- * the exact gradient of the floored chunked
- * function above (a floor's Max passes no gradient where it is active), so it equals what generic
- * autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
+ * and ∂L/∂x_t = λ_t, ∂L/∂log a_t = λ_t·a_t·h_{t−1}. chunkedSolve's backward solves it with the
+ * forward's chunking (reverse CumSum within chunks, the chunk level recursively) from the solve's own
+ * exp(S), x·exp(−S) and chunk-entry states. Each window group of selectiveScan is one region from its
+ * small inputs (u, δ, A, B, C) whose backward recomputes the forward and runs that solve's backward
+ * (sharing exp(S) and x·exp(−S) with it), the groups one after another (scanGroup), each group in
+ * window blocks (cache blocking). Inputs are padded once per block to the recurrence length
+ * (scanLength), not the [M, L, N, E] state tensors per level. It is the exact gradient of the floored
+ * chunked function above (a floor's Max passes no gradient where it is active), so it equals what
+ * generic autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
  */
 import type { Tensor } from '../graph/tensor';
-import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
+import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub, where } from '../graph/api/math';
 import { cumsum, sum } from '../graph/api/reduce';
 import { concat, pad, reshape, slice, sliceAxis, transpose } from '../graph/api/shape';
 import { matmul } from '../graph/api/linalg';
@@ -43,12 +44,31 @@ export interface ScanOptions {
   chunk?: number;
   /** Split the windows into this many independent groups (cache blocking; default 1). */
   groups?: number;
+  /** Within a group, scan (and differentiate) windows in blocks of at most this many state elements
+   * (cache blocking inside one gradient region; default SCAN_BLOCK_ELEMENTS). */
+  block?: number;
   /** Backward: 'recurrence' (default; the reverse-time chunked scan) or 'autodiff' (generic autodiff
    * through every chunk node; kept to measure and test the recurrence against). */
   backward?: ScanBackward;
 }
 
 export type ScanBackward = 'recurrence' | 'autodiff';
+
+/**
+ * Window-block size inside a group: 2^22 state elements (16 MB float32 per state tensor; a stage-0
+ * training group of 47 windows runs as 5 blocks). Training groups are large (few gradient regions,
+ * kernel/train/trainer.ts); splitting their scan into blocks keeps each block's tensors near the
+ * cache. Measured on one stage-0 TPT group, forward + backward with the training sessions' allocator
+ * settings: see kernel/models/README.md.
+ */
+export const SCAN_BLOCK_ELEMENTS = 1 << 22;
+
+/** A group's settings, resolved. */
+interface GroupOptions {
+  chunk: number;
+  backward: ScanBackward;
+  block: number;
+}
 
 /** The backward used when ScanOptions/linearRecurrence name none (see withScanBackward). */
 let defaultBackward: ScanBackward = 'recurrence';
@@ -68,111 +88,108 @@ export function withScanBackward<T>(mode: ScanBackward, build: () => T): T {
   }
 }
 
+/** One element of t as a scalar (a slice and a reshape: a few bytes, whatever t's size). */
+const scalarOf = (t: Tensor) => reshape(slice(t, { starts: t.shape.map(() => 0), ends: t.shape.map(() => 1) }), []);
+
 /**
  * h over [M, L, S1, S2] (any two trailing state axes; selectiveScan uses [N, E]) for
  * h_t = exp(logA_t)·h_{t−1} + x_t, h_{−1} = 0. `logA` is already floored
  * (every element ≥ LOG_DECAY_FLOOR) and broadcastable to x ([M, L] leading, trailing axes may be 1).
+ * With the recurrence backward its gradient region reads only logA and x: the backward recomputes the
+ * solve (tied to the incoming gradient) and runs that solve's own backward.
  */
 export function linearRecurrence(logA: Tensor, x: Tensor, chunk = DEFAULT_CHUNK, backward: ScanBackward = defaultBackward): Tensor {
-  if (x.shape[1] === 1 || backward === 'autodiff') return chunkedRecurrence(logA, x, chunk);
-  const ends: Tensor[] = [];
-  return withCustomGradient('linearRecurrence', [logA, x], () => chunkedRecurrence(logA, x, chunk, ends), ({ inputs: [la], output, gy }) =>
-    recurrenceBackward(la, output, gy, ends, chunk)
+  if (x.shape[1] === 1 || backward === 'autodiff') return chunkedSolve(logA, x, chunk).h;
+  return withCustomGradient('linearRecurrence', [logA, x], () => chunkedSolve(logA, x, chunk).h, ({ gy }) =>
+    chunkedSolve(add(logA, mul(scalarOf(gy), 0)), x, chunk).backward(gy)
   );
 }
 
-/** Shifts along axis 1 by one step (zero first): h_{t−1} for every t. */
-function previous(h: Tensor): Tensor {
-  const L = h.shape[1];
-  return pad(sliceAxis(h, 1, 0, L - 1), [[0, 0], [1, 0], ...h.shape.slice(2).map(() => [0, 0] as [number, number])]);
+/**
+ * One chunked solve: its output h and a builder of its backward. The backward reads the solve's own
+ * intermediates (exp(S), x·exp(−S), the chunk-entry states), so a backward that recomputes the forward
+ * shares them with it instead of building them a second time.
+ */
+interface Solve {
+  h: Tensor;
+  /** [∂L/∂logA, ∂L/∂x] from g = ∂L/∂h (x's shape; logA's gradient may need reducing to a broadcast logA).
+   * ∂L/∂logA is null for L = 1: h_{−1} = 0, so the decay does not matter. */
+  backward(g: Tensor): [Tensor | null, Tensor];
 }
 
 /**
- * [∂L/∂logA, ∂L/∂x] of h = chunkedRecurrence(logA, x, chunk, ends) from logA, h, the chunk-level
- * outputs `ends` (one per level, outermost first: where the chunk floor is active they differ from
- * h at chunk ends, so the backward takes the forward's) and g = ∂L/∂h (all [M, L, ...]; logA may
- * broadcast). Mirrors the forward level by level:
- * - within a chunk, with S the cumulative log-decay and w_t = Σ_{s≥t} g_s·exp(S_s) (a reverse
- *   CumSum), the adjoint is λ_t = (w_t + v·exp(S_{K−1}))/exp(S_t), where v is the gradient that
- *   reaches the chunk's end state through the chunk level;
- * - the chunk level is the same problem one level up: decays D = max(S_{K−1}, floor), outputs the
- *   chunk end states ends[0], gradients w_0 of the next chunk (what reaches its entering state);
+ * The chunked solve (generic autodiff differentiates its forward nodes when backward is 'autodiff').
+ *
+ * Forward, per level (K = chunk, nc chunks): S = cumsum of log a within each chunk, d = x·exp(−S)
+ * (as x / exp(S): one Div instead of Neg + Exp; exp(S) ≥ e^−72 stays a normal float32),
+ * acc = cumsum(d), the chunk totals (decay max(S_{K−1}, floor), value exp(S_{K−1})·acc_{K−1}) solved one
+ * level up for the chunk end states, h = exp(S)·(acc + h_in) with h_in the previous chunk's end state.
+ *
+ * Backward, per level, with w_t = Σ_{s≥t} g_s·exp(S_s) (a reverse CumSum within the chunk):
+ * - the gradient reaching chunk c's end state is w_0 of chunk c+1 (its entering state); the level
+ *   above turns it into v = ∂L/∂(chunk value) and ∂L/∂(chunk decay);
+ * - with W_t = w_t + v·exp(S_{K−1}): ∂L/∂x_t = λ_t = W_t / exp(S_t);
  * - ∂L/∂log a_t = λ_t·a_t·h_{t−1} + [S_{K−1} ≥ floor]·∂L/∂D − v·exp(S_{K−1})·h_in, the last two per
- *   chunk: they cancel exactly when the floor is inactive, and otherwise give the floored function's
- *   gradient (the Max passes none to S; h_in's weight exp(S_{K−1}) in v is not the floored one).
+ *   chunk (they cancel exactly when the floor is inactive, and otherwise give the floored function's
+ *   gradient: the Max passes none to S; h_in's weight exp(S_{K−1}) in v is not the floored one). Since
+ *   h_{t−1} = exp(S_{t−1})·(acc_{t−1} + h_in) and a_t = exp(S_t − S_{t−1}), λ_t·a_t·h_{t−1} =
+ *   W_t·(acc⁻_t + h_in) with acc⁻ the exclusive cumsum of d (acc⁻_0 = 0, h_{−1} = h_in): no exp(log a),
+ *   no shifted copy of h, no division.
+ * The chunk level has nc ≥ 2 steps, so its decay gradient exists; Max passes it where S ≥ floor
+ * (ties included), as generic autodiff does.
  */
-export function recurrenceBackward(logA: Tensor, h: Tensor, g: Tensor, ends: readonly Tensor[], chunk = DEFAULT_CHUNK): [Tensor | null, Tensor] {
-  const [M, L, E, N] = h.shape;
-  if (L === 1) return [null, g]; // h_{−1} = 0: the decay does not matter
+function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
+  const [M, L, E, N] = x.shape;
+  if (L === 1) return { h: x, backward: g => [null, g] };
   if (L <= chunk) {
     const eS = exp(cumsum(logA, 1));
-    const lambda = div(cumsum(mul(g, eS), 1, { reverse: true }), eS);
-    return [mul(mul(lambda, exp(logA)), previous(h)), lambda];
+    const d = div(x, eS);
+    return {
+      h: mul(eS, cumsum(d, 1)),
+      backward: g => {
+        const w = cumsum(mul(g, eS), 1, { reverse: true });
+        return [mul(w, cumsum(d, 1, { exclusive: true })), div(w, eS)];
+      }
+    };
   }
   const nc = Math.ceil(L / chunk);
   const Lp = nc * chunk;
-  // Zero padding: g = 0 there, so no adjoint flows from padded steps, and a padded h is no real step's h_{t−1}.
+  // Zero-pad at the end: padded steps come after every real step, so they change nothing before them
+  // (selectiveScan pads its small inputs instead, so its first level needs none).
   const padT = (t: Tensor) => pad(t, [[0, 0], [0, Lp - L], [0, 0], [0, 0]]);
-  const in5 = (t: Tensor) => reshape(padT(t), [M, nc, chunk, t.shape[2], t.shape[3]]);
-  const la = in5(logA);
-  const S = cumsum(la, 2);
-  const eS = exp(S);
-  const at = (t: Tensor, k: number) => reshape(sliceAxis(t, 2, k, k + 1), [M, nc, t.shape[3], t.shape[4]]);
-  const chunk5 = (t: Tensor) => reshape(t, [M, nc, 1, t.shape[2], t.shape[3]]);
-  const w = cumsum(mul(in5(g), eS), 2, { reverse: true });
-  // The gradient reaching chunk c's end state from the next chunk's entering state: w_0 of chunk c+1.
-  const first = at(w, 0);
-  const gEnd = pad(sliceAxis(first, 1, 1, nc), [[0, 0], [0, 1], [0, 0], [0, 0]]);
-  const lastS = at(S, chunk - 1);
-  const chunkEnd = ends[0];
-  const entering = previous(chunkEnd); // the state entering each chunk, [M, nc, E, N]
-  const [gDecay, gEndState] = recurrenceBackward(maximum(lastS, LOG_DECAY_FLOOR), chunkEnd, gEnd, ends.slice(1), chunk);
-  const endWeighted = mul(gEndState, at(eS, chunk - 1)); // v·exp(S_{K−1})
-  const lambda = div(add(w, chunk5(endWeighted)), eS);
-  const hPrev = concat([chunk5(entering), sliceAxis(reshape(padT(h), [M, nc, chunk, E, N]), 2, 0, chunk - 1)], 2);
-  const unfloored = mul(endWeighted, entering); // v·exp(S_{K−1})·h_in
-  // The chunk level has nc ≥ 2 steps, so its decay gradient exists; Max passes it where S ≥ floor (ties included).
-  const floored = gDecay ? mul(gDecay, cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
-  const perChunk = floored ? sub(floored, unfloored) : neg(unfloored);
-  const dLogA = add(mul(mul(lambda, exp(la)), hPrev), chunk5(perChunk));
   const unpad = (t: Tensor) => {
     const flat = reshape(t, [M, Lp, E, N]);
     return Lp === L ? flat : sliceAxis(flat, 1, 0, L);
   };
-  return [unpad(dLogA), unpad(lambda)];
-}
-
-/**
- * The forward's chunked solve (generic autodiff differentiates these nodes when backward is
- * 'autodiff'). Appends each level's chunk end states to `ends`, outermost level first.
- */
-function chunkedRecurrence(logA: Tensor, x: Tensor, chunk: number, ends: Tensor[] = []): Tensor {
-  const [M, L, E, N] = x.shape;
-  if (L === 1) return x;
-  if (L <= chunk) {
-    const eS = exp(cumsum(logA, 1));
-    return mul(eS, cumsum(div(x, eS), 1));
-  }
-  const nc = Math.ceil(L / chunk);
-  const Lp = nc * chunk;
-  // Zero-pad at the end: padded steps come after every real step, so they change nothing before them.
-  const padT = (t: Tensor) => pad(t, [[0, 0], [0, Lp - L], [0, 0], [0, 0]]);
   const la = reshape(padT(logA), [M, nc, chunk, logA.shape[2], logA.shape[3]]);
   const xs = reshape(padT(x), [M, nc, chunk, E, N]);
   const S = cumsum(la, 2);
   const eS = exp(S);
-  // exp(−S) as 1/exp(S): one Div instead of Neg + Exp; exp(S) ≥ e^−72 stays a normal float32.
-  const acc = cumsum(div(xs, eS), 2); // Σ_{s≤t} exp(−S_s)·x_s within the chunk
+  const d = div(xs, eS);
+  const acc = cumsum(d, 2); // Σ_{s≤t} exp(−S_s)·x_s within the chunk
   const lastOf = (t: Tensor) => reshape(sliceAxis(t, 2, chunk - 1, chunk), [t.shape[0], nc, t.shape[3], t.shape[4]]);
-  const chunkDecay = maximum(lastOf(S), LOG_DECAY_FLOOR);
-  const slot = ends.push(x) - 1; // this level's entry, before the deeper levels'
-  const chunkEnd = chunkedRecurrence(chunkDecay, mul(lastOf(eS), lastOf(acc)), chunk, ends); // [M, nc, E, N]
-  ends[slot] = chunkEnd;
+  const chunk5 = (t: Tensor) => reshape(t, [M, nc, 1, t.shape[2], t.shape[3]]);
+  const lastS = lastOf(S);
+  const lastES = lastOf(eS);
+  const level = chunkedSolve(maximum(lastS, LOG_DECAY_FLOOR), mul(lastES, lastOf(acc)), chunk);
   // State entering chunk c = end state of chunk c−1 (zero for the first chunk); h = exp(S)·(h_in + acc).
-  const entering = reshape(pad(sliceAxis(chunkEnd, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]]), [M, nc, 1, E, N]);
-  const h = mul(eS, add(acc, entering));
-  const flat = reshape(h, [M, Lp, E, N]);
-  return Lp === L ? flat : sliceAxis(flat, 1, 0, L);
+  const entering = pad(sliceAxis(level.h, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]]); // [M, nc, E, N]
+  const h = unpad(mul(eS, add(acc, chunk5(entering))));
+  const backward = (g: Tensor): [Tensor | null, Tensor] => {
+    const w = cumsum(mul(reshape(padT(g), [M, nc, chunk, E, N]), eS), 2, { reverse: true });
+    // w_0 of chunks 1..nc−1 (one Slice over both axes), zero for the last chunk.
+    const next = reshape(slice(w, { starts: [1, 0], ends: [nc, 1], axes: [1, 2] }), [M, nc - 1, E, N]);
+    const gEnd = pad(next, [[0, 0], [0, 1], [0, 0], [0, 0]]);
+    const [gDecay, gValue] = level.backward(gEnd);
+    const endWeighted = mul(gValue, lastES); // v·exp(S_{K−1})
+    const W = add(w, chunk5(endWeighted));
+    const unfloored = mul(endWeighted, entering); // v·exp(S_{K−1})·h_in
+    const floored = gDecay ? mul(gDecay, cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
+    const perChunk = floored ? sub(floored, unfloored) : neg(unfloored);
+    const before = add(cumsum(d, 2, { exclusive: true }), chunk5(entering)); // h_{t−1}·exp(−S_{t−1})
+    return [unpad(add(mul(W, before), chunk5(perChunk))), unpad(div(W, eS))];
+  };
+  return { h, backward };
 }
 
 /**
@@ -181,8 +198,7 @@ function chunkedRecurrence(logA: Tensor, x: Tensor, chunk: number, ends: Tensor[
  */
 export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, options: ScanOptions = {}): Tensor {
   const groups = Math.max(1, Math.min(options.groups ?? 1, u.shape[0]));
-  const chunk = options.chunk ?? DEFAULT_CHUNK;
-  const backward = options.backward ?? defaultBackward;
+  const o: GroupOptions = { chunk: options.chunk ?? DEFAULT_CHUNK, backward: options.backward ?? defaultBackward, block: options.block ?? SCAN_BLOCK_ELEMENTS };
   const chain: BackwardChain = { last: null, built: new Set() };
   if (groups > 1) {
     const M = u.shape[0];
@@ -191,15 +207,47 @@ export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C:
       const lo = Math.floor((g * M) / groups);
       const hi = Math.floor(((g + 1) * M) / groups);
       const part = (t: Tensor) => sliceAxis(t, 0, lo, hi);
-      parts.push(scanGroup(g, part(u), part(delta), A, part(B), part(C), chunk, backward, chain));
+      parts.push(scanGroup(g, part(u), part(delta), A, part(B), part(C), o, chain));
     }
     return concat(parts, 0);
   }
-  return scanGroup(0, u, delta, A, B, C, chunk, backward, chain);
+  return scanGroup(0, u, delta, A, B, C, o, chain);
 }
 
-/** The forward of one window group: ordinary nodes; `ends` collects the chunk levels' end states. */
-function scanForward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number, ends?: Tensor[]): { y: Tensor; h: Tensor; logA: Tensor; deltaA: Tensor; du: Tensor } {
+/**
+ * The number of steps the recurrence runs for L real steps: L rounded up to a multiple of K² (of K
+ * when L ≤ K²), so neither the first chunk level nor the second pads a state tensor. selectiveScan
+ * pads its small inputs (u, δ, B, C: [M, L, E] and [M, L, N]) to this length instead, with δ = 0 there:
+ * log a = max(0, floor) = 0 and x = 0, so a padded step carries the state unchanged and, coming after
+ * every real step, changes nothing the real steps see; y is sliced back once ([M, L, E]).
+ */
+export function scanLength(L: number, chunk: number): number {
+  if (L <= chunk) return L;
+  const q = L <= chunk * chunk ? chunk : chunk * chunk;
+  return Math.ceil(L / q) * q;
+}
+
+/**
+ * [lo, hi) spans of M windows, each of at most `block` state elements (one window at least), as even as
+ * possible; one span when the group fits.
+ */
+function blockSpans(M: number, L: number, E: number, N: number, chunk: number, block: number): [number, number][] {
+  const per = Math.max(1, Math.floor(block / (scanLength(L, chunk) * E * N)));
+  const n = Math.ceil(M / per);
+  return Array.from({ length: n }, (_, i) => [Math.floor((i * M) / n), Math.floor(((i + 1) * M) / n)] as [number, number]);
+}
+
+/** Zero steps appended to axis 1 of [M, L, …] up to Lp. */
+const padSteps = (t: Tensor, Lp: number) => pad(t, [[0, 0], [0, Lp - t.shape[1]], ...t.shape.slice(2).map(() => [0, 0] as [number, number])]);
+
+/** The first L steps of [M, Lp, …] (nothing when Lp = L). */
+const firstSteps = (t: Tensor, L: number) => (t.shape[1] === L ? t : sliceAxis(t, 1, 0, L));
+
+/**
+ * The scan of one window group on inputs already padded to the recurrence length: ordinary nodes (the
+ * solve's backward builder is used only when the group backward recomputes it).
+ */
+function scanCore(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number): { y: Tensor; solve: Solve; deltaA: Tensor; du: Tensor } {
   const [M, L, E] = u.shape;
   const N = A.shape[1];
   // The state is laid out [M, L, N, E] (channels innermost): the three broadcasts below (δ·A, δu·B,
@@ -211,9 +259,16 @@ function scanForward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, 
   const du = mul(delta, u);
   const x = mul(reshape(du, [M, L, 1, E]), reshape(B, [M, L, N, 1]));
   const deltaA = mul(dT, transpose(A, [1, 0]));
-  const logA = maximum(deltaA, LOG_DECAY_FLOOR);
-  const h = chunkedRecurrence(logA, x, chunk, ends);
-  return { y: reshape(matmul(reshape(C, [M, L, 1, N]), h), [M, L, E]), h, logA, deltaA, du };
+  const solve = chunkedSolve(maximum(deltaA, LOG_DECAY_FLOOR), x, chunk);
+  return { y: reshape(matmul(reshape(C, [M, L, 1, N]), solve.h), [M, L, E]), solve, deltaA, du };
+}
+
+/** The forward of one window group: pad the small inputs once, scan, slice y. */
+function scanForward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number): Tensor {
+  const L = u.shape[1];
+  const Lp = scanLength(L, chunk);
+  const p = (t: Tensor) => padSteps(t, Lp);
+  return firstSteps(scanCore(p(u), p(delta), A, p(B), p(C), chunk).y, L);
 }
 
 /**
@@ -226,9 +281,6 @@ interface BackwardChain {
   built: Set<number>;
 }
 
-/** One element of t as a scalar (a slice and a reshape: a few bytes, whatever t's size). */
-const scalarOf = (t: Tensor) => reshape(sliceAxis(sliceAxis(sliceAxis(t, 0, 0, 1), 1, 0, 1), 2, 0, 1), []);
-
 /**
  * One window group as a custom-gradient region from u, δ, A, B, C to y (recurrence backward): the
  * backward reads only these five small inputs ([M, L, E] and [M, L, N]) and recomputes x, log a and h
@@ -239,9 +291,13 @@ const scalarOf = (t: Tensor) => reshape(sliceAxis(sliceAxis(sliceAxis(t, 0, 0, 1
  * then cannot start a group's [M, L, N, E] work before the previous group's gradients exist, so one
  * group's temporaries are alive at a time (x + 0 = x exactly: no value changes).
  */
-function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number, backward: ScanBackward, chain: BackwardChain): Tensor {
-  if (u.shape[1] === 1 || backward === 'autodiff') return scanForward(u, delta, A, B, C, chunk).y;
-  return withCustomGradient('selectiveScan', [u, delta, A, B, C], () => scanForward(u, delta, A, B, C, chunk).y, ({ gy, needs }) => {
+function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, o: GroupOptions, chain: BackwardChain): Tensor {
+  const { chunk, backward } = o;
+  const spans = blockSpans(u.shape[0], u.shape[1], A.shape[0], A.shape[1], chunk, o.block);
+  const part = (t: Tensor, [lo, hi]: [number, number]) => (spans.length === 1 ? t : sliceAxis(t, 0, lo, hi));
+  const forward = () => concat(spans.map(s => scanForward(part(u, s), part(delta, s), A, part(B, s), part(C, s), chunk)), 0);
+  if (u.shape[1] === 1 || backward === 'autodiff') return forward();
+  return withCustomGradient('selectiveScan', [u, delta, A, B, C], forward, ({ gy, needs }) => {
     if (chain.built.has(index)) {
       chain.built.clear();
       chain.last = null;
@@ -249,37 +305,47 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
     chain.built.add(index);
     const token = chain.last ? add(scalarOf(gy), chain.last) : scalarOf(gy);
     const zero = mul(token, 0);
-    const grads = scanGroupBackward(u, add(delta, zero), A, B, C, add(gy, zero), needs, chunk);
+    const [dt, gt] = [add(delta, zero), add(gy, zero)];
+    const parts = spans.map(s => scanGroupBackward(part(u, s), part(dt, s), A, part(B, s), part(C, s), part(gt, s), needs, chunk));
+    const grads = [0, 1, 2, 3, 4].map(i => {
+      const ts = parts.map(p => p[i]).filter((t): t is Tensor => t !== null);
+      if (!ts.length) return null;
+      return i === 2 ? ts.reduce((a, b) => add(a, b)) : concat(ts, 0);
+    });
     const present = grads.filter((t): t is Tensor => t !== null);
-    chain.last = present.map(t => reshape(slice(t, { starts: t.shape.map(() => 0), ends: t.shape.map(() => 1) }), [])).reduce((a, b) => add(a, b));
+    chain.last = present.map(scalarOf).reduce((a, b) => add(a, b));
     return grads;
   });
 }
 
 /**
  * [∂L/∂u, ∂L/∂δ, ∂L/∂A, ∂L/∂B, ∂L/∂C] of one group from its inputs and g = ∂L/∂y (δ and g tied by
- * the caller). With h recomputed: ∂L/∂h = C ⊗ g, ∂L/∂C = h·g (one MatMul); recurrenceBackward gives
- * ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and ∂L/∂B = ∂L/∂x·δu (MatMuls over N and
- * E); log a = max(δ·A, floor) passes ∂L/∂log a where δ·A ≥ floor (ties included) to δ (Σ over N of
- * ·A) and A (Σ over windows and steps of ·δ).
+ * the caller), all padded once to the recurrence length (g = 0 on padded steps, so no gradient flows
+ * from them; the gradients are sliced back, and δ = 0 there adds nothing to ∂L/∂A). The forward is
+ * recomputed and its solve's backward reuses its exp(S) and x·exp(−S). ∂L/∂h = C ⊗ g, ∂L/∂C = h·g
+ * (one MatMul); the solve gives ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and
+ * ∂L/∂B = ∂L/∂x·δu (MatMuls over N and E); log a = max(δ·A, floor) passes ∂L/∂log a where
+ * δ·A ≥ floor (ties included) to δ (Σ over N of ·A) and A (Σ over windows and steps of ·δ).
  */
 function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
   const [M, L, E] = u.shape;
   const N = A.shape[1];
-  const ends: Tensor[] = [];
-  const { h, logA, deltaA, du } = scanForward(u, delta, A, B, C, chunk, ends);
-  const gh = mul(reshape(C, [M, L, N, 1]), reshape(g, [M, L, 1, E]));
-  const dC = needs[4] ? reshape(matmul(h, reshape(g, [M, L, E, 1])), [M, L, N]) : null;
-  const [dLogA, dx] = recurrenceBackward(logA, h, gh, ends, chunk);
-  const dB = needs[3] ? reshape(matmul(dx, reshape(du, [M, L, E, 1])), [M, L, N]) : null;
-  const dDu = reshape(matmul(reshape(B, [M, L, 1, N]), dx), [M, L, E]);
-  const dU = needs[0] ? mul(dDu, delta) : null;
-  let dDelta = needs[1] ? mul(dDu, u) : null;
+  const Lp = scanLength(L, chunk);
+  const [uP, dP, BP, CP, gP] = [u, delta, B, C, g].map(t => padSteps(t, Lp));
+  const { solve, deltaA, du } = scanCore(uP, dP, A, BP, CP, chunk);
+  const gh = mul(reshape(CP, [M, Lp, N, 1]), reshape(gP, [M, Lp, 1, E]));
+  const dC = needs[4] ? reshape(matmul(solve.h, reshape(gP, [M, Lp, E, 1])), [M, Lp, N]) : null;
+  const [dLogA, dx] = solve.backward(gh);
+  const dB = needs[3] ? reshape(matmul(dx, reshape(du, [M, Lp, E, 1])), [M, Lp, N]) : null;
+  const dDu = reshape(matmul(reshape(BP, [M, Lp, 1, N]), dx), [M, Lp, E]);
+  const dU = needs[0] ? mul(dDu, dP) : null;
+  let dDelta = needs[1] ? mul(dDu, uP) : null;
   let dA: Tensor | null = null;
   if (dLogA && (needs[1] || needs[2])) {
-    const gl = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
-    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, transpose(A, [1, 0])), [2]), [M, L, E]));
-    if (needs[2]) dA = transpose(sum(mul(gl, reshape(delta, [M, L, 1, E])), [0, 1]), [1, 0]);
+    const gl = where(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA, 0);
+    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, transpose(A, [1, 0])), [2]), [M, Lp, E]));
+    if (needs[2]) dA = transpose(sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]), [1, 0]);
   }
-  return [dU, dDelta, dA, dB, dC];
+  const cut = (t: Tensor | null) => (t ? firstSteps(t, L) : null);
+  return [cut(dU), cut(dDelta), dA, cut(dB), cut(dC)];
 }

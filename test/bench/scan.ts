@@ -12,9 +12,19 @@
  *   activation recomputation unless --no-recompute) built with each backward: nodes, graph build +
  *   session time, step time, peak RSS (needs ../shared/fixtures; several GB: run the bench under
  *   `flock /tmp/neurostorm-bigmem.lock`).
+ * `--versus BEFORE_LIB[,AFTER_LIB] [--runs 5] [--windows 320] [--steps 3] [--rounds 2] [--no-step]`: two builds
+ * of the kernel (compiled trees holding kernel/models etc., e.g. `lib` of a checkout before a change;
+ * AFTER_LIB defaults to this build) side by side:
+ * - in ONE process, interleaved run by run: the stage-0 scan forward alone and forward + backward
+ *   (TPT sizes, training window groups), each build's graphs; ratios after/before of the wall median
+ *   and min CPU, and how far the after build's y and gradients are from the before build's;
+ * - child processes alternating before/after for `rounds` rounds: the official TPT step (`steps`
+ *   steps each, median of the steps after the first) and the official forward (3 runs after a
+ *   warm-up) in the same child, peak RSS per child (several GB: run under the big-memory lock).
  */
 import { scanFeeds } from './scan-feeds';
-import { now, timeRepeated } from './timing';
+import { now, timeInterleaved, timeRepeated } from './timing';
+import * as os from 'os';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { packageRoot } from '../../kernel/version';
@@ -71,6 +81,140 @@ async function childStep(backward: ScanBackward, recompute: boolean): Promise<Re
   return { build_s: build, s: [now() - t1], loss: r.loss, nodes: step.graph.nodes.length, peak_rss_mb: peakMB() };
 }
 
+/** The modules a kernel build provides to the --versus mode (this build's, or another compiled tree's). */
+interface Build {
+  root: string;
+  models: typeof models;
+  G: typeof G;
+  scan: typeof import('../../kernel/models/selective-scan');
+  blocks: typeof import('../../kernel/models/graph/blocks');
+  train: typeof import('../../kernel/train/trainer');
+  session: typeof import('../../kernel/runtime/session');
+  store: typeof import('../../kernel/runtime/param-store');
+  trainer: typeof import('../../kernel/runtime/trainer');
+}
+
+/** `lib` of a compiled tree (holding kernel/...), or '' for this build. */
+function loadBuild(lib: string): Build {
+  const root = lib ? path.resolve(lib) : path.resolve(__dirname, '..', '..');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const req = (p: string) => require(path.join(root, p));
+  return {
+    root,
+    models: req('kernel/models'),
+    G: req('kernel/graph'),
+    scan: req('kernel/models/selective-scan'),
+    blocks: req('kernel/models/graph/blocks'),
+    train: req('kernel/train/trainer'),
+    session: req('kernel/runtime/session'),
+    store: req('kernel/runtime/param-store'),
+    trainer: req('kernel/runtime/trainer')
+  };
+}
+
+/** One stage-0 TPT-sized scan graph of a build: forward only (loss Σ y·W) or with the five gradients. */
+async function scanSession(b: Build, windows: number, withBackward: boolean) {
+  const [M, L, E, N] = [windows, 256 + 50, 72, 16];
+  const g = new b.G.Graph('scan');
+  const [u, d, A, B, C, W] = (
+    [
+      ['u', [M, L, E]],
+      ['delta', [M, L, E]],
+      ['A', [E, N]],
+      ['B', [M, L, N]],
+      ['C', [M, L, N]],
+      ['W', [M, L, E]]
+    ] as const
+  ).map(([n, s]) => g.input(n, [...s]));
+  const y = b.scan.selectiveScan(u, d, A, B, C, { ...b.blocks.scanOptionsFor(M, L, E, N, b.train.TRAIN_SCAN_GROUP_ELEMENTS), backward: 'recurrence' });
+  g.output('y', y);
+  const loss = g.output('loss', b.G.sum(b.G.mul(y, W)));
+  if (withBackward) b.G.gradients(loss, [u, d, A, B, C]).forEach((t, i) => g.output(`grad${i}`, t));
+  return { session: await b.session.createSession(g, SESSION), nodes: g.nodes.length };
+}
+
+/** max |a − b| / max |b|. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / scale;
+}
+
+/** The --versus scan part: both builds' scan graphs in this process, interleaved. */
+async function versusScan(builds: Build[], windows: number, runs: number, out: (s: string) => void): Promise<void> {
+  const feeds = scanFeeds(windows, 306, 72, 16, true);
+  const rows: { name: string; run: () => Promise<Record<string, { data: unknown }>>; nodes: number; times: number[]; cpu: number[] }[] = [];
+  for (const withBackward of [false, true]) {
+    for (const [k, b] of builds.entries()) {
+      const { session, nodes } = await scanSession(b, windows, withBackward);
+      rows.push({ name: `${withBackward ? 'forward+backward' : 'forward'} ${k ? 'after' : 'before'}`, run: () => session.run(feeds), nodes, times: [], cpu: [] });
+    }
+  }
+  const outs: Record<string, { data: unknown }>[] = [];
+  for (const r of rows) outs.push(await r.run()); // warm-up (first run), and the values to compare
+  await timeInterleaved(rows, runs, r => r.run());
+  out(`stage-0 TPT scan, ${windows} windows × 306 steps × E 72 × N 16, training window groups; ${runs} interleaved runs; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+  for (const r of rows) out(`${r.name.padEnd(24)} median ${median(r.times).toFixed(3)} s, min ${Math.min(...r.times).toFixed(3)} s, min CPU ${Math.min(...r.cpu).toFixed(3)} s; ${r.nodes} nodes; runs ${r.times.map(t => t.toFixed(2)).join(' ')}`);
+  for (const i of [0, 2]) {
+    const [b, a] = [rows[i], rows[i + 1]];
+    out(`ratio after/before, ${b.name.split(' ')[0]}: median ${(median(a.times) / median(b.times)).toFixed(3)}, min ${(Math.min(...a.times) / Math.min(...b.times)).toFixed(3)}, CPU ${(Math.min(...a.cpu) / Math.min(...b.cpu)).toFixed(3)}`);
+  }
+  const diffs = ['y', 'grad0', 'grad1', 'grad2', 'grad3', 'grad4'].map(n => `${n} ${relDiff(outs[3][n].data as Float32Array, outs[2][n].data as Float32Array).toExponential(2)}`);
+  out(`after vs before, max|after − before| / max|before|: forward y ${relDiff(outs[1].y.data as Float32Array, outs[0].y.data as Float32Array).toExponential(2)}; with backward: ${diffs.join(', ')}`);
+}
+
+/** A --versus child: one build's official TPT step (`steps` steps) and official forward, in one process. */
+async function childVersus(lib: string, steps: number): Promise<Result> {
+  const b = loadBuild(lib);
+  const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+  const model = await b.models.load(folder, { session: SESSION });
+  const x = b.models.fixtureInput(1, model.config.imgSize);
+  const t0 = now();
+  const { step, built } = b.train.buildTrainStep(model, { task: 'cls', mode: 'tpt', batch: 1 });
+  const values = model.parameterValues();
+  const entries = built.params.names().map(n => [n, { data: values.get(n)!.slice(), shape: [...step.graph.paramInfo(n)!.tensor.shape] }] as [string, HostTensor]);
+  const trainer = await b.trainer.Trainer.create(step, new b.store.ParameterStore(entries), SESSION);
+  const build = now() - t0;
+  const times: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = now();
+    losses.push((await trainer.step({ x, target: { data: Float32Array.of(1), shape: [1, 1] } }, 1e-4)).loss);
+    times.push(now() - t);
+  }
+  const stepPeak = peakMB();
+  const { times: fwd } = await timeRepeated(() => model.backbone(x, { prompts: false }), 3);
+  return { build_s: build, s: times, loss: losses, forward_s: fwd, nodes: step.graph.nodes.length, peak_rss_mb: stepPeak };
+}
+
+/** The --versus step part: children alternating before/after, `rounds` rounds. */
+function versusStep(libs: string[], steps: number, rounds: number, out: (s: string) => void): void {
+  const got: Result[][] = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, lib] of libs.entries()) {
+      const res = runChild(['versus', lib, String(steps)]);
+      const name = k ? 'after ' : 'before';
+      if (typeof res === 'string') {
+        out(`${name} round ${r + 1}: ${res}`);
+        continue;
+      }
+      got[k].push(res);
+      const s = res.s as number[];
+      out(`${name} round ${r + 1}: TPT steps ${s.map(t => t.toFixed(2)).join(' ')} s; forward ${(res.forward_s as number[]).map(t => t.toFixed(3)).join(' ')} s; build + session ${(res.build_s as number).toFixed(1)} s; ${res.nodes} nodes; peak RSS after the steps ${res.peak_rss_mb} MB; losses ${(res.loss as number[]).map(l => l.toFixed(6)).join(' ')}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+    }
+  }
+  if (!got[0].length || !got[1].length) return;
+  const warm = (rs: Result[]) => median(rs.flatMap(r => (r.s as number[]).slice(1)));
+  const fwd = (rs: Result[]) => median(rs.flatMap(r => r.forward_s as number[]));
+  const [b, a] = got;
+  out(`TPT step median (steps after the first): before ${warm(b).toFixed(2)} s, after ${warm(a).toFixed(2)} s, ratio ${(warm(a) / warm(b)).toFixed(3)}`);
+  out(`official forward median: before ${fwd(b).toFixed(3)} s, after ${fwd(a).toFixed(3)} s; step/forward before ${(warm(b) / fwd(b)).toFixed(2)}, after ${(warm(a) / fwd(a)).toFixed(2)}`);
+}
+
 function runChild(args: string[]): Result | string {
   const r = spawnSync(process.execPath, [__filename, '--child', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
@@ -86,7 +230,7 @@ const sec = (r: Result) => median(r.s as number[]);
 export async function main(args: string[]): Promise<void> {
   if (args[0] === '--child') {
     const [, kind, variant, a, b] = args;
-    const res = kind === 'scan' ? await childScan(variant as 'forward' | ScanBackward, Number(a), Number(b)) : await childStep(variant as ScanBackward, a !== 'off');
+    const res = kind === 'versus' ? await childVersus(variant, Number(a)) : kind === 'scan' ? await childScan(variant as 'forward' | ScanBackward, Number(a), Number(b)) : await childStep(variant as ScanBackward, a !== 'off');
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return;
   }
@@ -97,6 +241,14 @@ export async function main(args: string[]): Promise<void> {
   const runs = value('--runs', '3');
   const windows = value('--windows', '320');
   const out = (s: string) => process.stdout.write(`${s}\n`);
+  const versus = value('--versus', '');
+  if (versus) {
+    const [before, after = ''] = versus.split(',');
+    out(`selective scan, two builds side by side: before ${before}, after ${after || 'this build'} (onnxruntime-node CPU, 2 threads)`);
+    if (!args.includes('--no-scan')) await versusScan([loadBuild(before), loadBuild(after)], Number(windows), Number(value('--runs', '5')), out);
+    if (!args.includes('--no-step')) versusStep([before, after], Number(value('--steps', '3')), Number(value('--rounds', '2')), out);
+    return;
+  }
   out(`selective-scan backward: generic autodiff through the chunk nodes vs the reverse-time chunked recurrence (onnxruntime-node CPU, 2 threads)`);
   if (!args.includes('--no-scan')) {
     out(`\n== scan, official stage 0 with prompts: ${windows} windows × 306 steps × E 72 × N 16; loss Σ y·W, gradients of u, δ, A, B, C ==`);

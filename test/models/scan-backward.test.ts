@@ -138,7 +138,8 @@ describe('linearRecurrence: custom backward', () => {
 });
 
 describe('selectiveScan: custom backward', () => {
-  it('equals generic autodiff for u, δ, A, B, C (window groups, L not a multiple of the chunk, some δ past the floor)', async () => {
+  // block 384 = one window of 32 padded steps × E 3 × N 4: each group scans its 2 windows as 2 blocks.
+  it.each([{ blocks: 'one block per group', block: undefined }, { blocks: 'window blocks inside each group', block: 384 }])('equals generic autodiff for u, δ, A, B, C (window groups, $blocks, L not a multiple of the chunk, some δ past the floor)', async ({ block }) => {
     const rng = createRng(21);
     const [M, L, E, N] = [4, 23, 3, 4];
     const delta = fill(rng, [M, L, E], 0.01, 2);
@@ -152,7 +153,7 @@ describe('selectiveScan: custom backward', () => {
       C: fill(rng, [M, L, N], -1, 1)
     };
     const shapes = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.shape]));
-    const { names, grad, out } = await compare(shapes, values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, backward: mode }), 4);
+    const { names, grad, out } = await compare(shapes, values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, block, backward: mode }), 4);
     expect(out.loss_recurrence.data[0]).toBe(out.loss_autodiff.data[0]);
     for (const n of names) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
   });
