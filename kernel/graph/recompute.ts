@@ -18,6 +18,7 @@
 import { ShapeError } from '../errors';
 import { add, mul } from './api/math';
 import { reshape, slice } from './api/shape';
+import { customGradientOf } from './custom-gradient';
 import { isFloat } from './dtype';
 import type { Graph } from './graph';
 import type { Node, Tensor } from './tensor';
@@ -29,6 +30,11 @@ export interface RecomputeOptions {
    * Default: the forward's activation bytes / 24 (about two segments per official block).
    */
   segmentBytes?: number;
+  /**
+   * Keep the outputs of custom-gradient regions (the selective scan) instead of recomputing them for
+   * readers outside the region (default true; false recomputes them, as before issue 18's third pass).
+   */
+  keepRegionOutputs?: boolean;
 }
 
 /** A recomputable stretch of the forward: nodes strictly after `input`'s cut up to `output`. */
@@ -120,7 +126,9 @@ export function cutsNeedingGradient(graph: Graph, plan: RecomputePlan, wrt: read
  * segment's activations read a tied recomputed copy instead; the node list is re-sorted so copies
  * come right before their first reader. Returns the segments recomputed and the nodes added.
  */
-export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient: (t: Tensor) => Tensor | null): { segments: number; nodes: number } {
+export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient: (t: Tensor) => Tensor | null, options: RecomputeOptions = {}): { segments: number; nodes: number } {
+  const keep = options.keepRegionOutputs ?? true;
+  const kept = (n: Node) => keep && customGradientOf(n) !== undefined;
   const before = graph.nodes.length;
   let segments = 0;
   const backward = graph.nodes.slice(plan.forwardNodes);
@@ -147,12 +155,18 @@ export function applyRecompute(graph: Graph, plan: RecomputePlan, outputGradient
       const fromInput = dependents(seg.nodes, [seg.input]);
       for (const t of saved) if (!fromInput.has(t)) saved.delete(t);
       if (saved.size === 0) continue;
-      // Only the nodes some saved tensor needs.
+      // The outputs of custom-gradient regions are kept, not recomputed: a region exists because its
+      // forward is expensive (the selective scan), its backward recomputes what it needs from the
+      // region's inputs, and its output is small ([M, L, E] for the scan). Recomputing it for a
+      // reader outside the region (the gate y·silu(z)) would run the whole region's forward again.
+      for (const t of saved) if (t.producer && kept(t.producer)) saved.delete(t);
+      if (saved.size === 0) continue;
+      // Only the nodes some saved tensor needs (stopping at kept region outputs).
       const needed = new Set<Node>();
       const stack = [...saved].map(t => t.producer as Node);
       while (stack.length) {
         const n = stack.pop() as Node;
-        if (needed.has(n) || !inSeg.has(n) || !n.outputs.some(o => fromInput.has(o))) continue;
+        if (needed.has(n) || !inSeg.has(n) || !n.outputs.some(o => fromInput.has(o)) || kept(n)) continue;
         needed.add(n);
         for (const t of n.inputs) if (t.producer && inSeg.has(t.producer)) stack.push(t.producer);
       }

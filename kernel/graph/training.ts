@@ -90,7 +90,7 @@ export function buildTrainingStep(options: TrainingStepOptions): TrainingStep {
   const all = gradients(loss, [...candidates, ...cuts], { unreachable: 'null' });
   const grads = all.slice(0, candidates.length);
   const cutGrads = new Map(cuts.map((t, i) => [t, all[candidates.length + i]]));
-  const recompute = plan ? applyRecompute(graph, plan, t => cutGrads.get(t) ?? null) : { segments: 0, nodes: 0 };
+  const recompute = plan ? applyRecompute(graph, plan, t => cutGrads.get(t) ?? null, options.recompute === true ? {} : options.recompute || {}) : { segments: 0, nodes: 0 };
   // Parameters the loss does not reach get no update (PyTorch skips params whose .grad is None).
   const reached = candidates.filter((_, i) => grads[i] !== null);
   let reachedGrads = grads.filter((g): g is Tensor => g !== null);

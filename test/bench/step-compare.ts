@@ -10,6 +10,7 @@
  *
  * A VARIANT is comma-separated key=value (defaults in brackets), e.g. `recompute=off,groups=4194304`:
  * - recompute=on|off|<segmentBytes> [on]: activation recomputation (kernel/graph/recompute.ts);
+ * - keep=1|0 [1]: recomputation keeps custom-gradient region outputs (the scan's y) or recomputes them;
  * - groups=<elements> [TRAIN_SCAN_GROUP_ELEMENTS]: scan window-group size of the step graph;
  * - sums=concat|add [concat]: padded gradient pieces joined or summed (graph/backward.ts withPaddedSums);
  * - arena=0|1 [0], pattern=0|1 [0], opt=all|extended|basic|disabled [all], spin=0|1 [0]: session options.
@@ -39,7 +40,7 @@ function parseVariant(text: string): Record<string, string> {
   const v: Record<string, string> = {};
   for (const kv of text.split(',').filter(Boolean)) {
     const [k, val] = kv.split('=');
-    if (!['recompute', 'groups', 'sums', 'arena', 'pattern', 'opt', 'spin'].includes(k) || val === undefined) throw new Error(`variant "${text}": unknown key=value "${kv}"`);
+    if (!['recompute', 'keep', 'groups', 'sums', 'arena', 'pattern', 'opt', 'spin'].includes(k) || val === undefined) throw new Error(`variant "${text}": unknown key=value "${kv}"`);
     v[k] = val;
   }
   return v;
@@ -72,7 +73,8 @@ export async function main(args: string[]): Promise<void> {
   const values = model.parameterValues();
   for (const text of variants) {
     const v = parseVariant(text);
-    const recompute = (v.recompute ?? 'on') === 'on' ? true : v.recompute === 'off' ? false : { segmentBytes: Number(v.recompute) };
+    const keep = v.keep === undefined ? {} : { keepRegionOutputs: v.keep === '1' };
+    const recompute = v.recompute === 'off' ? false : { ...(v.recompute && v.recompute !== 'on' ? { segmentBytes: Number(v.recompute) } : {}), ...keep };
     const groups = v.groups ? { scanGroupElements: Number(v.groups) } : {};
     const t0 = now();
     const { step, built } = withPaddedSums((v.sums ?? 'concat') as 'add' | 'concat', () => buildTrainStep(model, { task: 'cls', mode: 'tpt', batch, recompute, ...groups }));

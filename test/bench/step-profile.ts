@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- step-profile [--config official|tiny] [--mode tpt|full] [--task cls|mae]
  *   [--runs 2] [--no-recompute] [--segment-bytes N] [--group-elements N] [--arena] [--opt all|extended|basic|disabled]
- *   [--spin] [--top 25]`
+ *   [--spin] [--top 25] [--forward]`
  *
  * Where the TIME of one training step goes: onnxruntime's profiler on the step graph (same session
  * options as runtime/trainer.ts: no memory pattern, no CPU arena, 2 threads), `runs` steps, the
  * last one read back. Prints, per op type, kernel milliseconds, share of the step, bytes written
  * (the profiler's output_size) and node count; the same split by phase; and the slowest nodes.
+ * `--forward` profiles the inference backbone graph instead (no prompts; `--arena` then runs it as
+ * inference sessions do, with the arena and memory pattern), to set the step's forward beside it.
  *
  * Phases, from our graph (node ids grow as the step is built; training.ts builds forward, then
  * gradients, then the recomputed copies under scope `recompute/`, then the optimizer under `optim/`):
@@ -31,6 +33,7 @@ import { TRAINING_NAMES } from '../../kernel/graph/training';
 import { ParameterStore } from '../../kernel/runtime/param-store';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 import { buildTrainStep, TrainMode } from '../../kernel/train/trainer';
+import { buildBackboneGraph } from '../../kernel/models/graph/build';
 import { randomMaeMask } from '../../kernel/models/mae-mask';
 import { createRng } from '../../kernel/random';
 import { now } from './timing';
@@ -80,6 +83,7 @@ export async function main(args: string[]): Promise<void> {
   const segmentBytes = args.includes('--segment-bytes') ? Number(opt('--segment-bytes', '0')) : undefined;
   const recompute = args.includes('--no-recompute') ? false : segmentBytes ? { segmentBytes } : true;
   const groups = args.includes('--group-elements') ? { scanGroupElements: Number(opt('--group-elements', '0')) } : {};
+  // Arena on also turns the memory pattern on (what inference sessions run with).
   const arena = args.includes('--arena');
   const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -87,8 +91,12 @@ export async function main(args: string[]): Promise<void> {
   const root = process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm');
   const model = await models.load(path.join(root, config), {});
   const batch = config === 'tiny' ? 2 : 1;
-  const { step, built } = buildTrainStep(model, { task, mode, batch, recompute, ...groups });
-  const g = step.graph;
+  // --forward: the inference backbone graph (no prompts, as the forward bench times it) instead of a step.
+  const forwardOnly = args.includes('--forward');
+  const { step, built } = forwardOnly
+    ? { step: null, built: buildBackboneGraph(model.config, { batch, prompts: false, ...groups }) }
+    : buildTrainStep(model, { task, mode, batch, recompute, ...groups });
+  const g = built.graph;
   const loss = g.outputs.get(TRAINING_NAMES.loss);
   const lossId = loss?.producer?.id ?? Infinity;
   const byName = new Map<string, Node>(g.nodes.map(n => [n.name, n]));
@@ -103,7 +111,7 @@ export async function main(args: string[]): Promise<void> {
   // Feeds as ModelTrainer/Trainer build them.
   const values = model.parameterValues();
   const store = new ParameterStore(built.params.names().map(name => [name, { data: (values.get(name) as Float32Array).slice(), shape: [...(g.paramInfo(name)?.tensor.shape ?? [])] }] as [string, HostTensor]));
-  store.initializeOptimizerState(step);
+  if (step) store.initializeOptimizerState(step);
   const x = models.fixtureInput(batch, model.config.imgSize);
   let second: HostTensor = { data: new Float32Array(batch).fill(1), shape: [batch, 1] };
   if (task === 'mae') {
@@ -113,11 +121,13 @@ export async function main(args: string[]): Promise<void> {
   const feeds: Record<string, ort.Tensor> = {};
   const put = (name: string, t: HostTensor) => (feeds[name] = new ort.Tensor(t.data instanceof Float64Array ? 'float64' : t.data instanceof BigInt64Array ? 'int64' : 'float32', t.data as Float32Array, t.shape));
   put('x', x as HostTensor);
-  put(task === 'mae' ? 'mask' : 'target', second);
-  put(TRAINING_NAMES.lr, { data: hostFrom('float32', [1e-5]), shape: [] });
-  put(TRAINING_NAMES.step, { data: hostFrom('float32', [1]), shape: [] });
   for (const { tensor: p } of g.params) put(p.name, store.get(p.name));
-  for (const t of step.trained) for (const s of t.state) put(s.input.name, store.get(s.input.name));
+  if (step) {
+    put(task === 'mae' ? 'mask' : 'target', second);
+    put(TRAINING_NAMES.lr, { data: hostFrom('float32', [1e-5]), shape: [] });
+    put(TRAINING_NAMES.step, { data: hostFrom('float32', [1]), shape: [] });
+    for (const t of step.trained) for (const s of t.state) put(s.input.name, store.get(s.input.name));
+  }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'step-profile-'));
   const t0 = now();
@@ -127,7 +137,7 @@ export async function main(args: string[]): Promise<void> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: optimization,
-    enableMemPattern: false,
+    enableMemPattern: arena,
     enableCpuMemArena: arena,
     enableProfiling: true,
     profileFilePrefix: path.join(dir, 'profile'),
@@ -176,7 +186,7 @@ export async function main(args: string[]): Promise<void> {
     nodes.push({ name, op, phase, ms, bytes });
   }
   const stepMs = (last?.dur ?? 0) / 1000;
-  out(`${config} ${mode} ${task} step, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
+  out(`${config} ${forwardOnly ? 'inference forward (no prompts)' : `${mode} ${task} step`}, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
   out('');
   out(table('phase', byPhase, stepMs));
   out('');

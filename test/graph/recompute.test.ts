@@ -101,24 +101,32 @@ describe('activation recomputation', () => {
     expect(internalRead(plain.spec).length).toBeGreaterThan(2 * BLOCKS);
   });
 
-  it('a NeuroSTORM TPT step (demo config, float64) has the same loss and updates with and without it', async () => {
+  it('a NeuroSTORM TPT step (demo config, float64) has the same loss and updates with and without it, and re-runs no scan forward', async () => {
     const cfg = models.demoConfig({ heads: [{ kind: 'cls', numClasses: 2 }] });
     const x = models.fixtureInput(2, cfg.imgSize);
     const x64 = { data: Float64Array.from(x.data as Float32Array), shape: x.shape };
     const target = { data: Float64Array.from([1, 0]), shape: [2, 1] };
-    const run = async (recompute: boolean) => {
+    const run = async (recompute: boolean, keepRegionOutputs = true) => {
       const m = models.create(cfg, { seed: 4, mae: false }).withPrompts(3, 5);
-      const tr = await trainer(m, { task: 'cls', mode: 'tpt', batch: 2, dtype: 'float64', optimizer: G.sgd(), recompute: recompute ? { segmentBytes: 1 } : false });
+      const tr = await trainer(m, { task: 'cls', mode: 'tpt', batch: 2, dtype: 'float64', optimizer: G.sgd(), recompute: recompute ? { segmentBytes: 1, keepRegionOutputs } : false });
       const r = await tr.step(x64, target, 1);
       const values = new Map(tr.trainer.spec.trained.map(t => [t.param.name, tr.trainer.store.get(t.param.name).data as Float64Array]));
-      return { loss: r.loss, values, segments: tr.trainer.spec.recompute.segments };
+      // CumSum is the scan's op: recomputed copies holding one re-run the scan's forward.
+      const scanCopies = tr.trainer.spec.graph.nodes.filter(n => n.name.startsWith('recompute/') && n.op === 'CumSum').length;
+      return { loss: r.loss, values, segments: tr.trainer.spec.recompute.segments, scanCopies };
     };
     const plain = await run(false);
     const rec = await run(true);
+    const recAll = await run(true, false);
     expect(rec.segments).toBeGreaterThan(2);
-    expect(rec.loss).toBe(plain.loss);
-    let maxDiff = 0;
-    for (const [name, v] of plain.values) v.forEach((a, i) => (maxDiff = Math.max(maxDiff, Math.abs(a - rec.values.get(name)![i]))));
-    expect(maxDiff).toBeLessThan(1e-12);
+    // The scan regions' outputs are kept: no copy re-runs a scan forward (recomputing them does).
+    expect(rec.scanCopies).toBe(0);
+    expect(recAll.scanCopies).toBeGreaterThan(0);
+    for (const r of [rec, recAll]) {
+      expect(r.loss).toBe(plain.loss);
+      let maxDiff = 0;
+      for (const [name, v] of plain.values) v.forEach((a, i) => (maxDiff = Math.max(maxDiff, Math.abs(a - r.values.get(name)![i]))));
+      expect(maxDiff).toBeLessThan(1e-12);
+    }
   });
 });
