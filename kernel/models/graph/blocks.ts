@@ -3,12 +3,12 @@
  * window self-attention for the SwiFT baseline (./attention.ts) — and the MLP with exact GELU.
  */
 import type { Tensor } from '../../graph/tensor';
-import { add, exp, neg, softplus } from '../../graph/api/math';
+import { add, exp, mul, neg, softplus } from '../../graph/api/math';
 import { concat, expand, gather, pad, reshape, sliceAxis } from '../../graph/api/shape';
 import { linear } from '../../graph/api/linalg';
 import { causalDepthwiseConv1d, gelu, layerNorm, silu } from '../../graph/api/nn';
 import type { StageGeometry, Vec4 } from '../config';
-import { gatedScan, ScanOptions } from '../selective-scan';
+import { selectiveScan, ScanOptions } from '../selective-scan';
 import type { ParamScope } from './params';
 import { windowIndexMaps } from './window';
 import type { Taps } from './taps';
@@ -54,8 +54,8 @@ export function mambaMixer(p: ParamScope, groupElements = SCAN_GROUP_ELEMENTS): 
     // softplus: onnxruntime's stable form equals PyTorch's threshold-20 softplus in float32.
     const delta = softplus(linear(dtLow, q('dt_proj.weight'), q('dt_proj.bias')));
     const A = neg(exp(q('A_log')));
-    // (scan + u·D)·silu(z), the gate inside the scan's gradient regions (see gatedScan).
-    return linear(gatedScan(u, delta, A, B, C, q('D'), silu(z), scanOptionsFor(M, L, E, 16, groupElements)), q('out_proj.weight'));
+    const y = add(selectiveScan(u, delta, A, B, C, scanOptionsFor(M, L, E, 16, groupElements)), mul(u, q('D')));
+    return linear(mul(y, silu(z)), q('out_proj.weight'));
   };
 }
 
