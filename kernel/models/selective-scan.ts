@@ -197,30 +197,6 @@ function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
  * without the D skip). Shapes: u, delta [M, L, E]; A [E, N] (already −exp(A_log)); B, C [M, L, N].
  */
 export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, options: ScanOptions = {}): Tensor {
-  return scanGroups(u, delta, A, B, C, null, options);
-}
-
-/** Mamba's gate on the scan output: (y + u·D)·s, s = silu(z) (spec §2.6, the D skip and the z gate). */
-interface Gate {
-  /** [E] */
-  D: Tensor;
-  /** silu(z), [M, L, E]. */
-  s: Tensor;
-}
-
-/**
- * (selectiveScan(u, δ, A, B, C) + u·D)·s with the gate inside each window group's gradient region
- * (D [E], s = silu(z) [M, L, E]; same values as gating outside). Why: the gate's gradient
- * ∂L/∂s = ∂L/∂out·(y + u·D) reads the scan output y, so with the gate outside, activation
- * recomputation (kernel/graph/recompute.ts) recomputes the scan's whole forward ([M, L, N, E] work) only
- * to have y for it. Inside, the group backward forms y from the forward it recomputes anyway, and the
- * recomputation copies only the small inputs the backward reads.
- */
-export function gatedScan(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, D: Tensor, s: Tensor, options: ScanOptions = {}): Tensor {
-  return scanGroups(u, delta, A, B, C, { D, s }, options);
-}
-
-function scanGroups(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, gate: Gate | null, options: ScanOptions): Tensor {
   const groups = Math.max(1, Math.min(options.groups ?? 1, u.shape[0]));
   const o: GroupOptions = { chunk: options.chunk ?? DEFAULT_CHUNK, backward: options.backward ?? defaultBackward, block: options.block ?? SCAN_BLOCK_ELEMENTS };
   const chain: BackwardChain = { last: null, built: new Set() };
@@ -231,11 +207,11 @@ function scanGroups(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g
       const lo = Math.floor((g * M) / groups);
       const hi = Math.floor(((g + 1) * M) / groups);
       const part = (t: Tensor) => sliceAxis(t, 0, lo, hi);
-      parts.push(scanGroup(g, part(u), part(delta), A, part(B), part(C), gate && { D: gate.D, s: part(gate.s) }, o, chain));
+      parts.push(scanGroup(g, part(u), part(delta), A, part(B), part(C), o, chain));
     }
     return concat(parts, 0);
   }
-  return scanGroup(0, u, delta, A, B, C, gate, o, chain);
+  return scanGroup(0, u, delta, A, B, C, o, chain);
 }
 
 /**
@@ -315,15 +291,13 @@ interface BackwardChain {
  * then cannot start a group's [M, L, N, E] work before the previous group's gradients exist, so one
  * group's temporaries are alive at a time (x + 0 = x exactly: no value changes).
  */
-function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, gate: Gate | null, o: GroupOptions, chain: BackwardChain): Tensor {
+function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, o: GroupOptions, chain: BackwardChain): Tensor {
   const { chunk, backward } = o;
   const spans = blockSpans(u.shape[0], u.shape[1], A.shape[0], A.shape[1], chunk, o.block);
   const part = (t: Tensor, [lo, hi]: [number, number]) => (spans.length === 1 ? t : sliceAxis(t, 0, lo, hi));
-  const gated = (y: Tensor) => (gate ? mul(add(y, mul(u, gate.D)), gate.s) : y);
-  const forward = () => gated(concat(spans.map(s => scanForward(part(u, s), part(delta, s), A, part(B, s), part(C, s), chunk)), 0));
+  const forward = () => concat(spans.map(s => scanForward(part(u, s), part(delta, s), A, part(B, s), part(C, s), chunk)), 0);
   if (u.shape[1] === 1 || backward === 'autodiff') return forward();
-  const inputs = gate ? [u, delta, A, B, C, gate.D, gate.s] : [u, delta, A, B, C];
-  return withCustomGradient(gate ? 'gatedScan' : 'selectiveScan', inputs, forward, ({ gy, needs }) => {
+  return withCustomGradient('selectiveScan', [u, delta, A, B, C], forward, ({ gy, needs }) => {
     if (chain.built.has(index)) {
       chain.built.clear();
       chain.last = null;
@@ -331,20 +305,13 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
     chain.built.add(index);
     const token = chain.last ? add(scalarOf(gy), chain.last) : scalarOf(gy);
     const zero = mul(token, 0);
-    const [dt, gOut] = [add(delta, zero), add(gy, zero)];
-    const g = gate ? mul(gOut, gate.s) : gOut; // ∂L/∂y
-    const parts = spans.map(s => scanGroupBackward(part(u, s), part(dt, s), A, part(B, s), part(C, s), part(g, s), needs, chunk));
-    const grads: (Tensor | null)[] = [0, 1, 2, 3, 4].map(i => {
-      const ts = parts.map(p => p.grads[i]).filter((t): t is Tensor => t !== null);
+    const [dt, gt] = [add(delta, zero), add(gy, zero)];
+    const parts = spans.map(s => scanGroupBackward(part(u, s), part(dt, s), A, part(B, s), part(C, s), part(gt, s), needs, chunk));
+    const grads = [0, 1, 2, 3, 4].map(i => {
+      const ts = parts.map(p => p[i]).filter((t): t is Tensor => t !== null);
       if (!ts.length) return null;
       return i === 2 ? ts.reduce((a, b) => add(a, b)) : concat(ts, 0);
     });
-    if (gate) {
-      // out = (y + u·D)·s: ∂L/∂s = ∂L/∂out·(y + u·D), ∂L/∂D = Σ ∂L/∂y·u, and u's skip term ∂L/∂y·D.
-      const y = concat(parts.map(p => p.y), 0);
-      if (needs[0] && grads[0]) grads[0] = add(grads[0], mul(g, gate.D));
-      grads.push(needs[5] ? sum(mul(g, u), [0, 1]) : null, needs[6] ? mul(gOut, add(y, mul(u, gate.D))) : null);
-    }
     const present = grads.filter((t): t is Tensor => t !== null);
     chain.last = present.map(scalarOf).reduce((a, b) => add(a, b));
     return grads;
@@ -359,14 +326,13 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
  * (one MatMul); the solve gives ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and
  * ∂L/∂B = ∂L/∂x·δu (MatMuls over N and E); log a = max(δ·A, floor) passes ∂L/∂log a where
  * δ·A ≥ floor (ties included) to δ (Σ over N of ·A) and A (Σ over windows and steps of ·δ).
- * Also returns the recomputed y (for the gate's gradient; unused nodes are dropped when serialised).
  */
-function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g: Tensor, needs: readonly boolean[], chunk: number): { grads: (Tensor | null)[]; y: Tensor } {
+function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
   const [M, L, E] = u.shape;
   const N = A.shape[1];
   const Lp = scanLength(L, chunk);
   const [uP, dP, BP, CP, gP] = [u, delta, B, C, g].map(t => padSteps(t, Lp));
-  const { y, solve, deltaA, du } = scanCore(uP, dP, A, BP, CP, chunk);
+  const { solve, deltaA, du } = scanCore(uP, dP, A, BP, CP, chunk);
   const gh = mul(reshape(CP, [M, Lp, N, 1]), reshape(gP, [M, Lp, 1, E]));
   const dC = needs[4] ? reshape(matmul(solve.h, reshape(gP, [M, Lp, E, 1])), [M, Lp, N]) : null;
   const [dLogA, dx] = solve.backward(gh);
@@ -381,5 +347,5 @@ function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Te
     if (needs[2]) dA = transpose(sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]), [1, 0]);
   }
   const cut = (t: Tensor | null) => (t ? firstSteps(t, L) : null);
-  return { grads: [cut(dU), cut(dDelta), dA, cut(dB), cut(dC)], y: firstSteps(y, L) };
+  return [cut(dU), cut(dDelta), dA, cut(dB), cut(dC)];
 }
