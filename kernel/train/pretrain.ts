@@ -57,6 +57,13 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
   strd?: boolean | Partial<StrdSpec>;
   /** Training-step augmentation (spec §3): 'all' (default, as the official code), 'affine', 'intensity', or false. */
   augment?: AugmentSet | false;
+  /**
+   * Start of a fresh MAE decoder's output layer (decoder_pred): 'zero' (weight and bias 0, so the
+   * first reconstruction is the trivial one, every voxel at its clip mean) or 'official' (PyTorch's
+   * Linear init, spec §1). Only a freshly initialised MAE part is touched; MAE weights loaded with
+   * `from` are kept. See DECODER_INIT_DEFAULT for why and the figures.
+   */
+  decoderInit?: DecoderInit;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -77,6 +84,24 @@ export interface PretrainResult {
   initialValidLoss: number;
   finalValidLoss: number;
   history: Record<string, number>[];
+}
+
+export type DecoderInit = 'zero' | 'official';
+
+/**
+ * Where we differ from the official code (its decoder_pred keeps PyTorch's Linear init): measured on
+ * the CPU configuration (kernel/train/README.md, "Why the MAE learned nothing"; `npm run bench --
+ * pretrain-overfit`), a fresh decoder's output has 2-55x the energy of the centred target, and the
+ * first hundred steps shrink the output path until the encoder's gradient is 1e-4 of the decoder's:
+ * the run ends exactly at the trivial loss (decoder output 0), on training and held-out clips. Started
+ * at 0 the output layer has nothing to unlearn and grows along the features that predict the target.
+ */
+export const DECODER_INIT_DEFAULT: DecoderInit = 'official';
+
+/** Zeroes decoder_pred (weight and bias) of a model with MAE weights: the trivial reconstruction. */
+export function zeroDecoderOutput(model: NeuroStormModel): void {
+  const values = model.parameterValues();
+  for (const name of ['decoder_pred.weight', 'decoder_pred.bias']) model.setParameter(name, new Float32Array(values.get(name)!.length));
 }
 
 /** Mean masked loss of `model` on `samples`, each clip with its own fixed mask (seeded by index). */
@@ -153,6 +178,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     throw new UsageError(`unknown mask ${spec.spatial}+${spec.time}`, { hint: 'spatial: window, random, atlas; time: random, tube' });
   }
   const strd = prior ? ((prior.strd as StrdSpec | null | undefined) ?? null) : strdOption;
+  const decoderInit: DecoderInit = (prior?.decoder_init as DecoderInit | undefined) ?? options.decoderInit ?? DECODER_INIT_DEFAULT;
+  if (decoderInit !== 'zero' && decoderInit !== 'official') throw new UsageError(`unknown decoder init "${decoderInit}"`, { hint: 'zero or official' });
   const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
     lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
@@ -180,7 +207,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -203,6 +230,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     initialValidLoss = ck.extra.initialValidLoss as number;
   } else {
     model = withMaskConfig(withMae(start.model, seed), spec);
+    // a fresh MAE part only: no `from`, or weights without MAE parts (withMae initialised them)
+    if (decoderInit === 'zero' && (!start.from || !start.model.weights.mae)) zeroDecoderOutput(model);
     state = freshState();
     initialValidLoss = await validate(model);
   }

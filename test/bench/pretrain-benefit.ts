@@ -2,7 +2,8 @@
  * `npm run bench -- pretrain-benefit [--task diagnosis|sex] [--subjects 100] [--pretrain-subjects 40]
  *                                    [--seeds 1,2,3,4,5] [--fraction 0.1] [--pretrain-epochs 4]
  *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]
- *                                    [--input-scale unit|GAIN]`
+ *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
+ *                                    [--pretrain-mask window|random] [--decoder-init zero|official]`
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -95,6 +96,13 @@ export async function main(args: string[]): Promise<void> {
   const preEpochs = Number(arg(args, 'pretrain-epochs', '4'));
   const ftEpochs = Number(arg(args, 'finetune-epochs', '12'));
   const preBatch = Number(arg(args, 'pretrain-batch', '2'));
+  const preLr = args.includes('--pretrain-lr') ? Number(arg(args, 'pretrain-lr', '')) : undefined;
+  const prePatienceArg = arg(args, 'pretrain-patience', '');
+  const prePatience = prePatienceArg === '' ? undefined : prePatienceArg === 'none' ? null : Number(prePatienceArg);
+  const preMask = arg(args, 'pretrain-mask', 'window');
+  if (preMask !== 'window' && preMask !== 'random') throw new UsageError(`--pretrain-mask must be window or random, got "${preMask}"`);
+  const decoderInit = arg(args, 'decoder-init', 'official');
+  if (decoderInit !== 'zero' && decoderInit !== 'official') throw new UsageError(`--decoder-init must be zero or official, got "${decoderInit}"`);
   const scaleArg = arg(args, 'input-scale', '');
   const inputScale = scaleArg === '' ? undefined : scaleArg === 'unit' ? ('unit' as const) : Number(scaleArg);
   const work = arg(args, 'work', fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pretrain-benefit-')));
@@ -110,7 +118,7 @@ export async function main(args: string[]): Promise<void> {
         const m = JSON.parse(fs.readFileSync(path.join(mae, 'manifest.json'), 'utf8')).metrics;
         return { initialValidLoss: m.initial_valid_masked_loss as number, finalValidLoss: m.final_valid_masked_loss as number };
       })()
-    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1, inputScale });
+    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1, inputScale, lr: preLr, patience: prePatience, spatialMask: preMask, decoderInit });
   // both starts of every pair read the input with the pretraining run's gain (1 unless --input-scale)
   const gain = runGain(mae);
   log(`input gain ${gain.toPrecision(4)}`);
@@ -215,7 +223,7 @@ async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, se
  * (pretrain.ts maskedLoss, the same call the run's validation makes). A masked loss only shows
  * learned structure where it is below the trivial one.
  */
-async function trivialLoss(preData: string, mae: string): Promise<{ pretrained: number; zero: number }> {
+export async function trivialLoss(preData: string, mae: string): Promise<{ pretrained: number; zero: number }> {
   const cfg = resolveConfig('cpu');
   const run = JSON.parse(fs.readFileSync(path.join(mae, 'run.json'), 'utf8'));
   const held = new Set<string>(JSON.parse(fs.readFileSync(path.join(mae, 'split.json'), 'utf8')).folds[0].validation);
