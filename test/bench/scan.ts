@@ -181,15 +181,19 @@ async function childVersus(lib: string, steps: number): Promise<Result> {
   const trainer = await b.trainer.Trainer.create(step, new b.store.ParameterStore(entries), SESSION);
   const build = now() - t0;
   const times: number[] = [];
+  const cpu: number[] = [];
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t = now();
+    const c = process.cpuUsage();
     losses.push((await trainer.step({ x, target: { data: Float32Array.of(1), shape: [1, 1] } }, 1e-4)).loss);
     times.push(now() - t);
+    const dc = process.cpuUsage(c);
+    cpu.push((dc.user + dc.system) / 1e6);
   }
   const stepPeak = peakMB();
   const { times: fwd } = await timeRepeated(() => model.backbone(x, { prompts: false }), 3);
-  return { build_s: build, s: times, loss: losses, forward_s: fwd, nodes: step.graph.nodes.length, peak_rss_mb: stepPeak };
+  return { build_s: build, s: times, cpu_s: cpu, loss: losses, forward_s: fwd, nodes: step.graph.nodes.length, peak_rss_mb: stepPeak };
 }
 
 /** The --versus step part: children alternating before/after, `rounds` rounds. */
@@ -205,14 +209,15 @@ function versusStep(libs: string[], steps: number, rounds: number, out: (s: stri
       }
       got[k].push(res);
       const s = res.s as number[];
-      out(`${name} round ${r + 1}: TPT steps ${s.map(t => t.toFixed(2)).join(' ')} s; forward ${(res.forward_s as number[]).map(t => t.toFixed(3)).join(' ')} s; build + session ${(res.build_s as number).toFixed(1)} s; ${res.nodes} nodes; peak RSS after the steps ${res.peak_rss_mb} MB; losses ${(res.loss as number[]).map(l => l.toFixed(6)).join(' ')}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
+      out(`${name} round ${r + 1}: TPT steps ${s.map(t => t.toFixed(2)).join(' ')} s (CPU ${(res.cpu_s as number[]).map(t => t.toFixed(1)).join(' ')} s); forward ${(res.forward_s as number[]).map(t => t.toFixed(3)).join(' ')} s; build + session ${(res.build_s as number).toFixed(1)} s; ${res.nodes} nodes; peak RSS after the steps ${res.peak_rss_mb} MB; losses ${(res.loss as number[]).map(l => l.toFixed(6)).join(' ')}; load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`);
     }
   }
   if (!got[0].length || !got[1].length) return;
   const warm = (rs: Result[]) => median(rs.flatMap(r => (r.s as number[]).slice(1)));
   const fwd = (rs: Result[]) => median(rs.flatMap(r => r.forward_s as number[]));
   const [b, a] = got;
-  out(`TPT step median (steps after the first): before ${warm(b).toFixed(2)} s, after ${warm(a).toFixed(2)} s, ratio ${(warm(a) / warm(b)).toFixed(3)}`);
+  const minOf = (rs: Result[], k: string) => Math.min(...rs.flatMap(r => (r[k] as number[]).slice(1)));
+  out(`TPT step median (steps after the first): before ${warm(b).toFixed(2)} s, after ${warm(a).toFixed(2)} s, ratio ${(warm(a) / warm(b)).toFixed(3)}; min ${minOf(b, 's').toFixed(2)} / ${minOf(a, 's').toFixed(2)} s, ratio ${(minOf(a, 's') / minOf(b, 's')).toFixed(3)}; min CPU ${minOf(b, 'cpu_s').toFixed(1)} / ${minOf(a, 'cpu_s').toFixed(1)} s, ratio ${(minOf(a, 'cpu_s') / minOf(b, 'cpu_s')).toFixed(3)}`);
   out(`official forward median: before ${fwd(b).toFixed(3)} s, after ${fwd(a).toFixed(3)} s; step/forward before ${(warm(b) / fwd(b)).toFixed(2)}, after ${(warm(a) / fwd(a)).toFixed(2)}`);
 }
 
