@@ -5,6 +5,12 @@
  *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
  *                                    [--pretrain-mask window|random] [--decoder-init zero|official]`
  *
+ * `--decoder-init zero` starts the fresh MAE's decoder_pred at 0 (pretrain decoderInit). Without it
+ * the CPU MAE collapses to the trivial reconstruction (kernel/train/README.md, "Why the MAE learned
+ * nothing"). With `--input-scale unit --decoder-init zero --pretrain-epochs 10 --pretrain-lr 2e-3
+ * --pretrain-patience none`, the held-out masked loss reaches 0.786x trivial. The pretrained start
+ * still loses to the random one: diagnosis AUROC -0.293 ± 0.063 over 5 seeds (2026-12-02).
+ *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
  * fine-tune of both starts and the probe read their input with that same gain.
