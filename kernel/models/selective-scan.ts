@@ -28,7 +28,7 @@
  * generic autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
  */
 import type { Tensor } from '../graph/tensor';
-import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub, where } from '../graph/api/math';
+import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
 import { cumsum, sum } from '../graph/api/reduce';
 import { concat, pad, reshape, slice, sliceAxis, transpose } from '../graph/api/shape';
 import { matmul } from '../graph/api/linalg';
@@ -342,7 +342,8 @@ function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Te
   let dDelta = needs[1] ? mul(dDu, uP) : null;
   let dA: Tensor | null = null;
   if (dLogA && (needs[1] || needs[2])) {
-    const gl = where(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA, 0);
+    // The mask as 0/1 times the gradient: Cast + Mul run several times faster than onnxruntime's Where here.
+    const gl = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
     if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, transpose(A, [1, 0])), [2]), [M, Lp, E]));
     if (needs[2]) dA = transpose(sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]), [1, 0]);
   }
