@@ -30,8 +30,12 @@ export class Trainer {
     store.checkGraph(spec.graph);
     store.initializeOptimizerState(spec);
     // No memory pattern: with it, the second step's peak is twice the first (session.ts, memPattern).
-    // No CPU arena: the official step's peak then stays flat and memory is returned between steps.
-    const session = await createSession(spec.graph, { memPattern: false, cpuArena: false, ...options });
+    // The CPU arena on: without it every tensor is a fresh malloc (with the kernelspec's
+    // MALLOC_MMAP_THRESHOLD_ a fresh mmap, page faults and munmap), which was half the official TPT
+    // step's time (step-compare: 0.47x wall with the arena); with the scan backward per window
+    // group and no memory pattern, its peak stays flat (official TPT 2.39 -> 2.45 GB over 6 steps),
+    // but it is held between steps (kernel/runtime/README.md).
+    const session = await createSession(spec.graph, { memPattern: false, cpuArena: true, ...options });
     return new Trainer(spec, store, session);
   }
 
