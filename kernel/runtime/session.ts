@@ -44,9 +44,10 @@ export interface SessionOptions {
    */
   memPattern?: boolean;
   /**
-   * onnxruntime's CPU memory arena (default on). Off, freed tensors go back to malloc: the official
-   * TPT step then stays at one peak over steps and falls to ~2 GB between them, where with the arena
-   * its second step passed the first step's 6.7 GB (issue 18). Training steps turn it off.
+   * onnxruntime's CPU memory arena (default on). Off, freed tensors go back to malloc and memory is
+   * returned between runs, but every tensor is a fresh allocation: the official TPT step ran 2x
+   * slower without it (issue 18, third pass). Training steps keep it on (with the memory pattern off
+   * their peak stays flat: official TPT 2.4 GB over 20 steps), so it holds that memory between steps.
    */
   cpuArena?: boolean;
 }

@@ -1,14 +1,14 @@
 /**
  * `npm run bench -- step-profile [--config official|tiny] [--mode tpt|full] [--task cls|mae]
- *   [--runs 2] [--no-recompute] [--segment-bytes N] [--group-elements N] [--arena] [--opt all|extended|basic|disabled]
+ *   [--runs 2] [--no-recompute] [--segment-bytes N] [--group-elements N] [--no-arena] [--pattern] [--opt all|extended|basic|disabled]
  *   [--spin] [--top 25] [--forward]`
  *
  * Where the TIME of one training step goes: onnxruntime's profiler on the step graph (same session
- * options as runtime/trainer.ts: no memory pattern, no CPU arena, 2 threads), `runs` steps, the
+ * options as runtime/trainer.ts: CPU arena on, no memory pattern, 2 threads), `runs` steps, the
  * last one read back. Prints, per op type, kernel milliseconds, share of the step, bytes written
  * (the profiler's output_size) and node count; the same split by phase; and the slowest nodes.
- * `--forward` profiles the inference backbone graph instead (no prompts; `--arena` then runs it as
- * inference sessions do, with the arena and memory pattern), to set the step's forward beside it.
+ * `--forward` profiles the inference backbone graph instead (no prompts; add `--pattern` to run it as
+ * inference sessions do), to set the step's forward beside it.
  *
  * Phases, from our graph (node ids grow as the step is built; training.ts builds forward, then
  * gradients, then the recomputed copies under scope `recompute/`, then the optimizer under `optim/`):
@@ -83,8 +83,9 @@ export async function main(args: string[]): Promise<void> {
   const segmentBytes = args.includes('--segment-bytes') ? Number(opt('--segment-bytes', '0')) : undefined;
   const recompute = args.includes('--no-recompute') ? false : segmentBytes ? { segmentBytes } : true;
   const groups = args.includes('--group-elements') ? { scanGroupElements: Number(opt('--group-elements', '0')) } : {};
-  // Arena on also turns the memory pattern on (what inference sessions run with).
-  const arena = args.includes('--arena');
+  // Training sessions: arena on, pattern off (runtime/trainer.ts); inference sessions: both on.
+  const arena = !args.includes('--no-arena');
+  const pattern = args.includes('--pattern');
   const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -137,7 +138,7 @@ export async function main(args: string[]): Promise<void> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: optimization,
-    enableMemPattern: arena,
+    enableMemPattern: pattern,
     enableCpuMemArena: arena,
     enableProfiling: true,
     profileFilePrefix: path.join(dir, 'profile'),
@@ -186,7 +187,7 @@ export async function main(args: string[]): Promise<void> {
     nodes.push({ name, op, phase, ms, bytes });
   }
   const stepMs = (last?.dur ?? 0) / 1000;
-  out(`${config} ${forwardOnly ? 'inference forward (no prompts)' : `${mode} ${task} step`}, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
+  out(`${config} ${forwardOnly ? 'inference forward (no prompts)' : `${mode} ${task} step`}, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, pattern ${pattern}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
   out('');
   out(table('phase', byPhase, stepMs));
   out('');
