@@ -13,7 +13,8 @@
  * - keep=1|0 [1]: recomputation keeps custom-gradient region outputs (the scan's y) or recomputes them;
  * - groups=<elements> [TRAIN_SCAN_GROUP_ELEMENTS]: scan window-group size of the step graph;
  * - sums=concat|add [concat]: padded gradient pieces joined or summed (graph/backward.ts withPaddedSums);
- * - arena=0|1 [0], pattern=0|1 [0], opt=all|extended|basic|disabled [all], spin=0|1 [0]: session options.
+ * - arena=0|1 [1], pattern=0|1 [0], opt=all|extended|basic|disabled [all], spin=0|1 [0]: session options
+ *   (defaults: the training sessions' settings, runtime/trainer.ts).
  * Official size: run it under the big-memory lock (flock /tmp/neurostorm-bigmem.lock).
  */
 import * as fs from 'fs';
@@ -84,7 +85,7 @@ export async function main(args: string[]): Promise<void> {
       provider: 'cpu',
       threads: 2,
       cache: false,
-      cpuArena: v.arena === '1',
+      cpuArena: v.arena !== '0',
       memPattern: v.pattern === '1',
       spin: v.spin === '1',
       optimization: (v.opt ?? 'all') as 'all'
