@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- pretrain-pooling --mae RUN [--mae RUN2 ...] [--subjects 80] [--seed 33] [--draws 300]
- *                                    [--randoms 1,2,3] [--k 2,10,30]`
+ *                                    [--randoms 1,2,3] [--k 2,10,30] [--taps 0,1,2,patch_embed]`
  *
  * Do MAE-pretrained features lose the participant effects, or does the heads' pooling average them
  * away? The synthetic cohort's participant effects are regional amplitude and connectivity
@@ -18,6 +18,9 @@
  *  - sd-t (per token): the sd over time of every token, averaged over space;
  *  - mean-sq: the mean over space and time of x²;
  *  - cov-t: the channels' covariance over time of the space-averaged tokens (upper triangle).
+ * `--taps` adds earlier sources pooled the same way: stage i's output after its patch merging
+ * (`inter.layers.i`) or the patch embedding (`patch_embed`, linear in the input: with voxel-centred
+ * clips its mean over time is the bias alone, so only the second-order poolings can read it).
  * For each: the participation ratio (effective dimension) of the features across subjects (raw and
  * z-scored), and probe AUROC for sex and diagnosis with k labelled subjects per class over `--draws`
  * random subsets: the difference of class means on features z-scored over all subjects (label-free,
@@ -26,7 +29,13 @@
  * last-stage tokens' variance is temporal (within a clip) rather than between clips, and how much of
  * that temporal variance the clip's global input signal (mean over voxels per frame) explains.
  *
- * Not a timed test: 80 subjects, 2 MAE runs (8 backbones) take ~10 min at load 2-4.
+ * Result (2026-12-02, the zero-start MAEs of kernel/train/README.md): no pooling rescues the MAE
+ * features. Their effective dimension across subjects is 1.1-2.0 under every pooling and the
+ * difference-of-means AUROC 0.40-0.53; random backbones read the effects best through today's mean
+ * (kernel/train/README.md, "Does a second-order pooling rescue the MAE features?").
+ *
+ * Not a timed test: 80 subjects, 2 MAE runs (8 backbones) took 4 min for the last stage alone and
+ * 8 min with `--taps 0,1,2`, niced at load 2-7 on the shared 2-core machine.
  */
 import * as os from 'os';
 import { auroc } from '../../kernel/eval/metrics';
@@ -232,7 +241,8 @@ export async function main(args: string[]): Promise<void> {
   const randoms = arg(args, 'randoms', '1,2,3').split(',').map(Number);
   const ks = arg(args, 'k', '2,10,30').split(',').map(Number);
   const tapArg = arg(args, 'taps', '');
-  const sources = ['backbone', ...(tapArg ? tapArg.split(',').map(i => `inter.layers.${i}`) : [])];
+  // a number i names stage i's output (`inter.layers.i`); any other name a backbone tap (`patch_embed`)
+  const sources = ['backbone', ...(tapArg ? tapArg.split(',').map(t => (/^\d+$/.test(t) ? `inter.layers.${t}` : `inter.${t}`)) : [])];
   const t0 = Date.now();
   const load = () => os.loadavg().map(v => v.toFixed(1)).join(' ');
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
