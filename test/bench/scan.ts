@@ -16,7 +16,7 @@
  * of the kernel (compiled trees holding kernel/models etc., e.g. `lib` of a checkout before a change;
  * AFTER_LIB defaults to this build) side by side:
  * - in ONE process, interleaved run by run: the stage-0 scan forward alone and forward + backward
- *   (TPT sizes, training window groups, training session settings: no arena, no memory pattern), each build's graphs; ratios after/before of the wall median
+ *   (TPT sizes, training window groups, training session settings: CPU arena, no memory pattern), each build's graphs; ratios after/before of the wall median
  *   and min CPU, and how far the after build's y and gradients are from the before build's;
  * - child processes alternating before/after for `rounds` rounds: the official TPT step (`steps`
  *   steps each, median of the steps after the first) and the official forward (3 runs after a
@@ -130,8 +130,8 @@ async function scanSession(b: Build, windows: number, withBackward: boolean) {
   g.output('y', y);
   const loss = g.output('loss', b.G.sum(b.G.mul(y, W)));
   if (withBackward) b.G.gradients(loss, [u, d, A, B, C]).forEach((t, i) => g.output(`grad${i}`, t));
-  // The training sessions' allocator settings (kernel/runtime/trainer.ts): no arena, no memory pattern.
-  return { session: await b.session.createSession(g, { ...SESSION, memPattern: false, cpuArena: false }), nodes: g.nodes.length };
+  // The training sessions' allocator settings (kernel/runtime/trainer.ts): CPU arena on, no memory pattern.
+  return { session: await b.session.createSession(g, { ...SESSION, memPattern: false, cpuArena: true }), nodes: g.nodes.length };
 }
 
 /** max |a − b| / max |b|. */
