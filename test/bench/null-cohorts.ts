@@ -10,7 +10,10 @@
  * test rows. If the pipeline is null, about 5% of draws fall outside the 95% band for each of
  * model and baseline, and the metric averages to chance.
  *
- *   npm run bench -- null-cohorts [--task sex|diagnosis] [--draws 10] [--seed 101] [--subjects 20]
+ *   npm run bench -- null-cohorts [--task sex|diagnosis] [--draws 10] [--seed 101] [--subjects 20] [--keep-cohorts]
+ *
+ * Each draw's cohort (1-2 GB of NIfTI and caches under the temp folder, never reused by another
+ * draw), its MAE (sex) and its run are removed once its row is printed; --keep-cohorts keeps the cohorts.
  *
  * sex: the learn.test.ts control (20 subjects, 1 session, 20 frames; 1-epoch MAE pretraining on the
  * draw itself; TPT 3 epochs). diagnosis: the learn-subject.test.ts control (SUBJECT_DESIGN, the
@@ -142,6 +145,12 @@ export async function main(args: string[]): Promise<void> {
       seconds: (Date.now() - t) / 1000
     };
     rows.push(r);
+    // A draw's cohort is its own seed's: nothing reuses it, and twenty of them filled the disk.
+    if (!args.includes('--keep-cohorts')) {
+      fs.rmSync(data, { recursive: true, force: true });
+      if (task === 'sex') fs.rmSync(from, { recursive: true, force: true }); // pretrained on this draw (beside it)
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
     const io = (v: number) => (outside(v, band) ? 'OUT' : 'in ');
     console.log(
       `${String(seed).padEnd(5)} ${r.model.toFixed(3).padStart(11)} ${r.baseline.toFixed(3).padStart(8)}  [${band[0].toFixed(3)}, ${band[1].toFixed(3)}]  ${io(r.model)}    ${io(r.baseline)}  ${r.seconds.toFixed(0).padStart(5)}`
