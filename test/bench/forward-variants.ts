@@ -23,7 +23,6 @@ import { now, timeInterleaved } from './timing';
 import { toModelBytes, toModelObject } from '../../kernel/graph/serialize';
 import { modelProtoType } from '../../kernel/graph/onnx-proto';
 import * as models from '../../kernel/models';
-import { packageRoot } from '../../kernel/version';
 import { buildBackboneGraph } from '../../kernel/models/graph/build';
 import { Graph } from '../../kernel/graph/graph';
 import type { Tensor } from '../../kernel/graph/tensor';
@@ -37,6 +36,7 @@ import { linear, matmul } from '../../kernel/graph/api/linalg';
 import { patchEmbed } from '../../kernel/models/graph/backbone';
 import { ParamScope } from '../../kernel/models/graph/params';
 import { backboneShapes } from '../../kernel/models/weights/state-dict';
+import { fixtureFolder } from './bench-args';
 
 interface Tweaks {
   /** y = h @ C (MatMul: multiply and reduce in one pass) instead of Mul + ReduceSum. */
@@ -184,7 +184,7 @@ async function profile(g: Graph, feeds: Record<string, { data: Float32Array; sha
 async function modelBeforeAfter(oldLib: string, runs: number): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const oldModels = require(path.join(path.resolve(oldLib), 'kernel', 'models')) as typeof models;
-  const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+  const folder = fixtureFolder('official');
   const session = { provider: 'cpu' as const, threads: 2 };
   const both = [
     { name: 'before', m: await oldModels.load(folder, { session }), times: [] as number[], cpu: [] as number[] },
@@ -313,7 +313,7 @@ function patchEmbedBefore(p: ParamScope, cfg: models.NeuroStormConfig, x: Tensor
  * interleaved; max |after − before| / max |before|.
  */
 async function patchEmbedVariants(runs: number): Promise<void> {
-  const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+  const folder = fixtureFolder('official');
   const m = await models.load(folder);
   const values = m.parameterValues();
   const x = models.fixtureInput(1, m.config.imgSize);
@@ -386,7 +386,7 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--in-proj')) return inProjVariants(runs);
   if (argv.includes('--profile-model')) {
     // The official backbone forward's graph with the fixture weights baked in, profiled per op.
-    const folder = path.join(process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm'), 'official');
+    const folder = fixtureFolder('official');
     const m = await models.load(folder);
     const built = buildBackboneGraph(m.config, { batch: 1, prompts: false });
     const values = m.parameterValues();

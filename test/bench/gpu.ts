@@ -20,9 +20,7 @@
 import { now, timeRepeated } from './timing';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import * as models from '../../kernel/models';
-import { packageRoot } from '../../kernel/version';
 import { onDevice } from '../../kernel/runtime/device';
 import { listProviders, ProviderStatus } from '../../kernel/runtime/providers';
 import type { ProviderName } from '../../kernel/runtime/providers';
@@ -30,16 +28,13 @@ import { formatPlacement, nodePlacement } from '../../kernel/runtime/placement';
 import { buildBackboneGraph } from '../../kernel/models/graph/build';
 import { buildTrainStep, trainer as modelTrainer } from '../../kernel/train/trainer';
 import { formatAdapter } from '../../kernel/verbs/doctor-report';
+import { fixtureFolder } from './bench-args';
 
 type ConfigName = 'tiny' | 'official';
 type Part = 'forward' | 'step' | 'placement';
 const PARTS: Part[] = ['forward', 'step', 'placement'];
 const LOCK = '/tmp/neurostorm-bigmem.lock';
 
-function fixtureFolder(name: ConfigName): string {
-  const root = process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm');
-  return path.join(root, name);
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loadavg = () => `load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;

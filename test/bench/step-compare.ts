@@ -18,15 +18,14 @@
  * Official size: run it under the big-memory lock (flock /tmp/neurostorm-bigmem.lock).
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import * as models from '../../kernel/models';
-import { packageRoot } from '../../kernel/version';
 import { withPaddedSums } from '../../kernel/graph/backward';
 import { ParameterStore } from '../../kernel/runtime/param-store';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
 import { Trainer } from '../../kernel/runtime/trainer';
 import { buildTrainStep } from '../../kernel/train/trainer';
 import { now, timeInterleaved, TimedEntry } from './timing';
+import { fixtureFolder, option } from './bench-args';
 
 interface Entry extends TimedEntry {
   label: string;
@@ -48,10 +47,7 @@ function parseVariant(text: string): Record<string, string> {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const opt = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-  };
+  const opt = (name: string, dflt: string) => option(args, name, dflt);
   const config = opt('--config', 'official');
   const runs = Number(opt('--runs', '3'));
   const skip = new Set(['--config', '--runs'].flatMap(f => (args.includes(f) ? [args.indexOf(f), args.indexOf(f) + 1] : [])));
@@ -60,8 +56,7 @@ export async function main(args: string[]): Promise<void> {
   const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const out = (s: string) => process.stdout.write(`${s}\n`);
 
-  const root = process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm');
-  const model = await models.load(path.join(root, config), { session: { provider: 'cpu', threads: 2 } });
+  const model = await models.load(fixtureFolder(config), { session: { provider: 'cpu', threads: 2 } });
   const batch = config === 'tiny' ? 2 : 1;
   const x = models.fixtureInput(batch, model.config.imgSize);
   const target: HostTensor = { data: new Float32Array(batch).fill(1), shape: [batch, 1] };

@@ -9,12 +9,11 @@
  * has the figures of both), so this is the floor the ordering aims at, not the measured RSS (the
  * model bench measures that).
  */
-import * as path from 'path';
 import * as models from '../../kernel/models';
-import { packageRoot } from '../../kernel/version';
 import { liveNodes } from '../../kernel/graph/serialize';
 import type { Node, Tensor } from '../../kernel/graph/tensor';
 import { buildTrainStep, TrainMode } from '../../kernel/train/trainer';
+import { fixtureFolder, option } from './bench-args';
 
 const VIEWS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity']);
 const BYTES: Record<string, number> = { float32: 4, float64: 8, int64: 8, bool: 1 };
@@ -66,13 +65,9 @@ export function simulatePeak(nodes: readonly Node[], keep: Iterable<Tensor>): Pe
 }
 
 export async function main(args: string[]): Promise<void> {
-  const opt = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-  };
+  const opt = (name: string, dflt: string) => option(args, name, dflt);
   const config = opt('--config', 'official');
-  const root = process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm');
-  const model = await models.load(path.join(root, config), {});
+  const model = await models.load(fixtureFolder(config), {});
   const task = opt('--task', 'cls') as 'cls' | 'mae';
   const mode = opt('--mode', task === 'mae' ? 'full' : 'tpt') as TrainMode;
   const groups = args.includes('--group-elements') ? { scanGroupElements: Number(opt('--group-elements', '0')) } : {};

@@ -25,7 +25,6 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import * as models from '../../kernel/models';
-import { packageRoot } from '../../kernel/version';
 import { toModelBytes } from '../../kernel/graph/serialize';
 import { hostFrom } from '../../kernel/graph/dtype';
 import type { Node } from '../../kernel/graph/tensor';
@@ -37,6 +36,7 @@ import { buildBackboneGraph } from '../../kernel/models/graph/build';
 import { randomMaeMask } from '../../kernel/models/mae-mask';
 import { createRng } from '../../kernel/random';
 import { now } from './timing';
+import { fixtureFolder, option } from './bench-args';
 
 interface Event {
   cat?: string;
@@ -70,10 +70,7 @@ function table(title: string, m: Map<string, Row>, totalMs: number, limit = 40):
 }
 
 export async function main(args: string[]): Promise<void> {
-  const opt = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-  };
+  const opt = (name: string, dflt: string) => option(args, name, dflt);
   const config = opt('--config', 'official');
   const task = opt('--task', 'cls') as 'cls' | 'mae';
   const mode = opt('--mode', task === 'mae' ? 'full' : 'tpt') as TrainMode;
@@ -89,8 +86,7 @@ export async function main(args: string[]): Promise<void> {
   const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const out = (s: string) => process.stdout.write(`${s}\n`);
 
-  const root = process.env.NEUROSTORM_FIXTURES ?? path.join(packageRoot(), '..', 'shared', 'fixtures', 'neurostorm');
-  const model = await models.load(path.join(root, config), {});
+  const model = await models.load(fixtureFolder(config), {});
   const batch = config === 'tiny' ? 2 : 1;
   // --forward: the inference backbone graph (no prompts, as the forward bench times it) instead of a step.
   const forwardOnly = args.includes('--forward');
