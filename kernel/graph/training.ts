@@ -84,13 +84,14 @@ export function buildTrainingStep(options: TrainingStepOptions): TrainingStep {
   const graph = loss.graph;
   if (loss.size !== 1) throw new ShapeError(`training step: loss ${loss} must have one element`);
   const candidates = resolveParams(graph, options.params);
-  const plan = options.recompute ? planRecompute(graph, loss, options.recompute === true ? {} : options.recompute) : null;
+  const recomputeOptions: RecomputeOptions = typeof options.recompute === 'object' ? options.recompute : {};
+  const plan = options.recompute ? planRecompute(graph, loss, recomputeOptions) : null;
   // The gradients arriving at the cuts tie each recomputed segment to the backward (recompute.ts).
   const cuts = plan ? cutsNeedingGradient(graph, plan, candidates) : [];
   const all = gradients(loss, [...candidates, ...cuts], { unreachable: 'null' });
   const grads = all.slice(0, candidates.length);
   const cutGrads = new Map(cuts.map((t, i) => [t, all[candidates.length + i]]));
-  const recompute = plan ? applyRecompute(graph, plan, t => cutGrads.get(t) ?? null, options.recompute === true ? {} : options.recompute || {}) : { segments: 0, nodes: 0 };
+  const recompute = plan ? applyRecompute(graph, plan, t => cutGrads.get(t) ?? null, recomputeOptions) : { segments: 0, nodes: 0 };
   // Parameters the loss does not reach get no update (PyTorch skips params whose .grad is None).
   const reached = candidates.filter((_, i) => grads[i] !== null);
   let reachedGrads = grads.filter((g): g is Tensor => g !== null);

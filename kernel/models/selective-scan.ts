@@ -307,6 +307,8 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
     const zero = mul(token, 0);
     const [dt, gt] = [add(delta, zero), add(gy, zero)];
     const parts = spans.map(s => scanGroupBackward(part(u, s), part(dt, s), A, part(B, s), part(C, s), part(gt, s), needs, chunk));
+    // Per input [u, δ, A, B, C]: A (index 2) is shared by every window, so its block gradients add;
+    // the others are per window and the blocks' pieces join along the window axis.
     const grads = [0, 1, 2, 3, 4].map(i => {
       const ts = parts.map(p => p[i]).filter((t): t is Tensor => t !== null);
       if (!ts.length) return null;
