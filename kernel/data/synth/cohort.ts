@@ -53,6 +53,15 @@ export interface SynthOptions extends LongWorkOptions {
   /** Seconds. */
   tr?: number;
   seed?: number;
+  /**
+   * Seed of the population the cohort is drawn from: its biology (network layout, group loadings,
+   * the phenotype effect patterns) and the cohort anatomy pattern. Default: `seed`, so every cohort
+   * is its own world. Two cohorts with the same `populationSeed` and different `seed`s are different
+   * people with the same brain organisation and the same disease, sex and age effects, as two real
+   * cohorts are; pretraining on one and evaluating on the other needs that (a pattern drawn per cohort
+   * gives a pretrained model nothing to transfer).
+   */
+  populationSeed?: number;
   effects?: Partial<EffectSizes>;
   noise?: Partial<NoiseModel>;
   /** Alternating task blocks (labels in events.tsv) instead of rest. */
@@ -115,6 +124,9 @@ interface Plan {
   };
   runs: () => Generator<PlannedRun>;
   root: Random;
+  /** Draws of the population (populationSeed; the cohort's own root by default). */
+  population: Random;
+  populationSeed: number | undefined;
 }
 
 async function plan(options: SynthOptions): Promise<Plan> {
@@ -150,7 +162,10 @@ async function plan(options: SynthOptions): Promise<Plan> {
   if (!mask.some(v => v === 1))
     throw new DatasetError('synth: the brain mask is empty on the MNI 2 mm grid', { file: assets.mask });
   const root = new Random(settings.seed);
-  const model = createNetworkModel(labels.labels.length, settings.effects, root.fork('model'));
+  if (options.populationSeed !== undefined && !Number.isInteger(options.populationSeed))
+    throw new DatasetError(`synth: populationSeed must be an integer, got ${options.populationSeed}`);
+  const population = options.populationSeed === undefined ? root : new Random(options.populationSeed);
+  const model = createNetworkModel(labels.labels.length, settings.effects, population.fork('model'));
   const participants = designCohort(settings.subjects, root.fork('cohort'));
   const noise = { ...DEFAULT_NOISE, ...options.noise };
   const task = settings.task ? 'blocks' : 'rest';
@@ -172,7 +187,7 @@ async function plan(options: SynthOptions): Promise<Plan> {
       }
     }
   }
-  return { participants, labels, mask, noise, settings, runs, root };
+  return { participants, labels, mask, noise, settings, runs, root, population, populationSeed: options.populationSeed };
 }
 
 export interface RegionSeriesRun {
@@ -282,7 +297,7 @@ async function writeCohort(
         layout,
         p.labels.labels.length,
         {
-          cohort: p.root.fork('baseline'),
+          cohort: p.population.fork('baseline'),
           subject: p.root.fork(`baseline-${id}`),
           session: run.rng.fork('baseline')
         },
@@ -368,7 +383,7 @@ async function writeMetadata(root: string, p: Plan): Promise<void> {
     BIDSVersion: '1.9.0',
     DatasetType: 'derivative',
     GeneratedBy: [
-      { Name: 'neurostorm synth', Version: packageVersion(), Description: `seed ${p.settings.seed}` }
+      { Name: 'neurostorm synth', Version: packageVersion(), Description: `seed ${p.settings.seed}${p.populationSeed === undefined ? '' : `, population ${p.populationSeed}`}` }
     ]
   };
   const columns = {

@@ -33,6 +33,12 @@ export const SYNTH_FLAGS: FlagSchema = {
   },
   tr: { type: 'number', min: 0.01, metavar: 'SECONDS', description: 'repetition time in seconds', default: SYNTH_DEFAULTS.tr },
   seed: { type: 'number', integer: true, description: 'random seed (same seed, same dataset)', default: SYNTH_DEFAULTS.seed },
+  'population-seed': {
+    type: 'number',
+    integer: true,
+    metavar: 'N',
+    description: 'seed of the population (brain networks, effect patterns, anatomy); cohorts sharing it differ only in their people (default: --seed)'
+  },
   effect: {
     type: 'number',
     min: 0,
@@ -77,6 +83,7 @@ export function synthOptionsFromFlags(flags: Record<string, unknown>): SynthWrit
     frames: num('frames'),
     tr: num('tr'),
     seed: num('seed'),
+    populationSeed: num('population-seed'),
     effects: e === undefined ? undefined : { sex: e, age: e, diagnosis: e, phenotype: e, fingerprint: e, task: e },
     task: flags.task === true,
     atlas: str('atlas'),
