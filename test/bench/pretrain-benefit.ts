@@ -3,7 +3,20 @@
  *                                    [--seeds 1,2,3,4,5] [--fraction 0.1] [--pretrain-epochs 4]
  *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]
  *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
- *                                    [--pretrain-mask window|random] [--decoder-init zero|official]`
+ *                                    [--pretrain-mask window|random] [--decoder-init zero|official]
+ *                                    [--population-seed N] [--pretrain-sessions 1] [--pretrain-frames 20]
+ *                                    [--pretrain-options JSON]`
+ *
+ * `--population-seed N`: both cohorts (pretraining, seed 31; evaluation, seed 32) are drawn from one
+ * population (synth populationSeed): they share the biology (network layout, group loadings, the
+ * sex/diagnosis/age/phenotype effect patterns, anatomy) and differ in their people. Without it each
+ * cohort draws its biology from its own seed, so the pretraining cohort's disease pattern is not the
+ * evaluation cohort's and nothing learnt in pretraining about it can transfer (every measurement
+ * before 2026-12-02 noon). Real cohorts share brain organisation and disease effects.
+ * `--pretrain-sessions` / `--pretrain-frames`: clips per pretraining subject and their length.
+ * `--pretrain-options '{"key":value}'`: extra options merged into the pretrain() call last (e.g. an
+ * objective pretrain() gains later). The cohorts' cache folders are named from their options; the
+ * work folder is not: a `--work DIR` that already holds `mae` reuses it whatever the options.
  *
  * `--decoder-init zero` starts the fresh MAE's decoder_pred at 0 (pretrain decoderInit). Without it
  * the CPU MAE collapses to the trivial reconstruction (kernel/train/README.md, "Why the MAE learned
@@ -57,7 +70,7 @@ import { resolveConfig } from '../../kernel/train/presets';
 import { startingModel } from '../../kernel/train/starting-model';
 import { Random } from '../../kernel/random';
 import type { NeuroStormModel } from '../../kernel/models/model';
-import { maskedLoss, pretrain } from '../../kernel/train/pretrain';
+import { maskedLoss, pretrain, PretrainOptions } from '../../kernel/train/pretrain';
 import { maskSampler } from '../../kernel/train/mae-masks';
 import { cohort } from '../train/cohort';
 import { UsageError } from '../../kernel/errors';
@@ -72,6 +85,29 @@ interface Clip {
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+/** An integer option, or undefined when absent; anything else is a UsageError. */
+function optionalInteger(args: string[], name: string): number | undefined {
+  const raw = arg(args, name, '');
+  if (raw === '') return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v)) throw new UsageError(`--${name} must be an integer, got "${raw}"`);
+  return v;
+}
+
+/** `--pretrain-options JSON`: a JSON object merged into the pretrain() options (keys are not checked here). */
+export function pretrainOptions(args: string[]): Partial<PretrainOptions> {
+  const raw = arg(args, 'pretrain-options', '');
+  if (raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`--pretrain-options must be a JSON object such as '{"epochs":4}': ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--pretrain-options must be a JSON object, got ${raw}`);
+  return parsed as Partial<PretrainOptions>;
 }
 
 /** Test-subject scores: raw logits averaged per subject. */
@@ -115,16 +151,21 @@ export async function main(args: string[]): Promise<void> {
   const t0 = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
   log(`load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}; work ${work}`);
-  const preData = await cohort('benefit-pre', { subjects: preSubjects, sessions: 1, frames: 20, seed: 31 });
-  const ftData = await cohort('benefit-ft', { subjects, sessions: 1, frames: 20, seed: 32 });
-  log('cohorts ready');
+  const populationSeed = optionalInteger(args, 'population-seed');
+  const preSessions = optionalInteger(args, 'pretrain-sessions') ?? 1;
+  const preFrames = optionalInteger(args, 'pretrain-frames') ?? 20;
+  const extra = pretrainOptions(args);
+  // populationSeed undefined leaves the options' JSON, hence the cache folder names, as before
+  const preData = await cohort('benefit-pre', { subjects: preSubjects, sessions: preSessions, frames: preFrames, seed: 31, populationSeed });
+  const ftData = await cohort('benefit-ft', { subjects, sessions: 1, frames: 20, seed: 32, populationSeed });
+  log(`cohorts ready (population ${populationSeed ?? 'own seed per cohort'}; pretraining ${preSubjects} subjects x ${preSessions} sessions x ${preFrames} frames)`);
   const mae = path.join(work, 'mae');
   const pre = fs.existsSync(path.join(mae, 'manifest.json'))
     ? (() => {
         const m = JSON.parse(fs.readFileSync(path.join(mae, 'manifest.json'), 'utf8')).metrics;
         return { initialValidLoss: m.initial_valid_masked_loss as number, finalValidLoss: m.final_valid_masked_loss as number };
       })()
-    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1, inputScale, lr: preLr, patience: prePatience, spatialMask: preMask, decoderInit });
+    : await pretrain({ data: preData, out: mae, epochs: preEpochs, batch: preBatch, seed: 1, inputScale, lr: preLr, patience: prePatience, spatialMask: preMask, decoderInit, ...extra });
   // both starts of every pair read the input with the pretraining run's gain (1 unless --input-scale)
   const gain = runGain(mae);
   log(`input gain ${gain.toPrecision(4)}`);

@@ -1,6 +1,9 @@
 /**
  * `npm run bench -- pretrain-pooling --mae RUN [--mae RUN2 ...] [--subjects 80] [--seed 33] [--draws 300]
- *                                    [--randoms 1,2,3] [--k 2,10,30] [--taps 0,1,2,patch_embed]`
+ *                                    [--randoms 1,2,3] [--k 2,10,30] [--taps 0,1,2,patch_embed] [--population-seed N]`
+ *
+ * `--population-seed N`: the development cohort is drawn from population N (synth populationSeed),
+ * as pretrain-benefit's cohorts with the same option: same biology, other people.
  *
  * Do MAE-pretrained features lose the participant effects, or does the heads' pooling average them
  * away? The synthetic cohort's participant effects are regional amplitude and connectivity
@@ -48,6 +51,7 @@ import { startingModel } from '../../kernel/train/starting-model';
 import { Random } from '../../kernel/random';
 import type { NeuroStormModel } from '../../kernel/models/model';
 import { cohort } from '../train/cohort';
+import { UsageError } from '../../kernel/errors';
 import { runGain, zscored } from './pretrain-benefit';
 
 const POOLINGS = ['mean', 'sd-t (space first)', 'sd-t (per token)', 'mean-sq', 'cov-t'] as const;
@@ -247,7 +251,10 @@ export async function main(args: string[]): Promise<void> {
   const load = () => os.loadavg().map(v => v.toFixed(1)).join(' ');
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
   log(`load ${load()}`);
-  const data = await cohort('benefit-dev', { subjects, sessions: 1, frames: 20, seed });
+  const popArg = arg(args, 'population-seed', '');
+  const populationSeed = popArg === '' ? undefined : Number(popArg);
+  if (populationSeed !== undefined && !Number.isInteger(populationSeed)) throw new UsageError(`--population-seed must be an integer, got "${popArg}"`);
+  const data = await cohort('benefit-dev', { subjects, sessions: 1, frames: 20, seed, populationSeed });
   const tasks = ['sex', 'diagnosis'] as const;
   const labels = new Map<string, Map<string, number>>();
   let samples: Sample[] = [];

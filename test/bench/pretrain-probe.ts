@@ -1,5 +1,8 @@
 /**
- * `npm run bench -- pretrain-probe [--mae RUN] [--subjects 40] [--seed 33] [--draws 300]`
+ * `npm run bench -- pretrain-probe [--mae RUN] [--subjects 40] [--seed 33] [--draws 300] [--population-seed N]`
+ *
+ * `--population-seed N`: the development cohort is drawn from population N (synth populationSeed),
+ * as pretrain-benefit's cohorts with the same option: same biology, other people.
  *
  * Which participant effect of the synthetic generator do MAE-pretrained features carry better than
  * random ones? Chooses the task of the pretrain-benefit bench on a development cohort (its own seed,
@@ -20,6 +23,7 @@ import { startingModel } from '../../kernel/train/starting-model';
 import { Random } from '../../kernel/random';
 import type { NeuroStormModel } from '../../kernel/models/model';
 import { cohort } from '../train/cohort';
+import { UsageError } from '../../kernel/errors';
 import { runGain, subjectFeatures, zscored } from './pretrain-benefit';
 
 function arg(args: string[], name: string, fallback: string): string {
@@ -74,7 +78,10 @@ export async function main(args: string[]): Promise<void> {
   const t0 = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
   log(`load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}`);
-  const data = await cohort('benefit-dev', { subjects, sessions: 1, frames: 20, seed });
+  const popArg = arg(args, 'population-seed', '');
+  const populationSeed = popArg === '' ? undefined : Number(popArg);
+  if (populationSeed !== undefined && !Number.isInteger(populationSeed)) throw new UsageError(`--population-seed must be an integer, got "${popArg}"`);
+  const data = await cohort('benefit-dev', { subjects, sessions: 1, frames: 20, seed, populationSeed });
   log('development cohort ready');
   const cfg = resolveConfig('cpu');
   const gain = mae ? runGain(mae) : 1;
