@@ -58,6 +58,11 @@ export interface LoopSpec {
   epochs: number;
   schedule: Schedule;
   patience: number | null;
+  /**
+   * The clip order of an epoch, replacing the seeded shuffle of `train` (pretrain's contrastive term:
+   * subject pairs, ./pair-batches.ts); same length every epoch, drawn from seeded forks only.
+   */
+  order?: (epoch: number) => Sample[];
   /** The step's second input: targets (finetune) or the MAE mask (pretrain). */
   feed: (samples: readonly Sample[], step: number) => HostTensor;
   /** Other per-step inputs (pretrain: STRD noise), drawn from forks by step like `feed`. */
@@ -89,7 +94,7 @@ export function epochOrder(samples: readonly Sample[], seed: number, epoch: numb
 /** Runs (or continues) the loop; returns the final state. Throws AbortedError after checkpointing. */
 export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopState> {
   const { run, model, trainer } = spec;
-  const perEpoch = stepsPerEpoch(spec.train.length, spec.batch);
+  const perEpoch = stepsPerEpoch(spec.order ? spec.order(0).length : spec.train.length, spec.batch);
   const total = perEpoch * spec.epochs;
   const headers = new Map<string, CacheHeader>();
   const last = path.join(spec.checkpoints, 'last');
@@ -104,7 +109,7 @@ export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopSta
   const saveLast = () => writeCheckpoint(last, model, trainer, state, spec.extra);
 
   while (!state.finished && state.epoch < spec.epochs) {
-    const order = epochOrder(spec.train, spec.seed, state.epoch);
+    const order = spec.order ? spec.order(state.epoch) : epochOrder(spec.train, spec.seed, state.epoch);
     while (state.batch < perEpoch) {
       if (spec.signal?.aborted) {
         await saveLast();

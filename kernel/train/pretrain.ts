@@ -9,6 +9,11 @@
  * models/graph/strd.ts), its Bernoulli draws fed per step from the seeded generator.
  * Where we differ from the official code: the held-out subjects are a seeded 15% split (official: its
  * fixed split files); augmentation and STRD draws come from our generator, not torch/MONAI streams.
+ * `contrastive` (λ > 0) adds a subject-contrastive term that is ours, not the official code's (its
+ * `--use_contrastive` works for SwiFT only and is non-functional for NeuroSTORM, spec §3): batches of
+ * B/2 subjects × 2 different clips (./pair-batches.ts), λ × NT-Xent (τ 0.1) on the pooled encoder
+ * output of the masked forward through an EmbHead fc1 (models/graph/mae.ts), and the validation rows
+ * gain `valid_contrastive`. kernel/train/README.md, "Subject-contrastive pretraining", says why.
  */
 import * as path from 'path';
 import { UsageError } from '../errors';
@@ -32,7 +37,9 @@ import { buildManifest } from './manifest';
 import { InputScaleOption, inputRecord, recipe as makeRecipe, resolveConfig, resolveInput } from './presets';
 import { RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, Sample } from './samples';
-import { startingModel, withMae } from './starting-model';
+import { startingModel, withFreshHead, withMae } from './starting-model';
+import { checkPairBatches, pairableSubjects, pairEpochOrder } from './pair-batches';
+import { CONTRASTIVE_TEMPERATURE } from '../models/graph/mae';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
@@ -64,6 +71,11 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
    * `from` are kept. See DECODER_INIT_DEFAULT for why and the figures.
    */
   decoderInit?: DecoderInit;
+  /**
+   * Weight λ ≥ 0 of the subject-contrastive term (ours; see the file comment). Default 0: the MAE
+   * alone, exactly as before. λ > 0 needs an even batch ≥ 4 and training subjects with ≥ 2 clips.
+   */
+  contrastive?: number;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -83,6 +95,9 @@ export interface PretrainResult {
   /** Masked loss on the held-out clips before and after pretraining. */
   initialValidLoss: number;
   finalValidLoss: number;
+  /** With a contrastive term: NT-Xent on the held-out subjects' clip pairs before and after (else absent). */
+  initialValidContrastive?: number;
+  finalValidContrastive?: number;
   history: Record<string, number>[];
 }
 
@@ -132,6 +147,54 @@ export async function maskedLoss(model: NeuroStormModel, samples: readonly Sampl
   return sum / samples.length;
 }
 
+/** Width of the contrastive projection (the official EmbHead's 128). */
+export const CONTRASTIVE_EMBEDDING = 128;
+
+/** The contrastive weight, checked. */
+export function contrastiveWeight(option: number | undefined): number {
+  const w = option ?? 0;
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new UsageError(`contrastive weight must be a finite number >= 0, got ${w}`, { hint: '0 turns the term off; 1 weighs it like the masked loss' });
+  return w;
+}
+
+/** Host NT-Xent of L2-normalised views [2N, d] (row i's positive: i + N mod 2N), as graph/api/losses.ts ntXent. */
+export function ntXentHost(z: readonly Float32Array[], temperature: number): number {
+  const M = z.length;
+  const N = M / 2;
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, v, k) => acc + v * b[k], 0);
+  let total = 0;
+  for (let i = 0; i < M; i++) {
+    const logits = z.map((r, k) => (k === i ? -Infinity : dot(z[i], r) / temperature));
+    const m = Math.max(...logits);
+    const lse = m + Math.log(logits.reduce((acc, v) => acc + Math.exp(v - m), 0));
+    total += lse - logits[(i + N) % M];
+  }
+  return total / M;
+}
+
+/**
+ * NT-Xent of the model's emb head on held-out clip pairs (each pairable validation subject's first
+ * two clips, unmasked and unaugmented), all pairs in one set of 2N views; null with fewer than 2
+ * such subjects. The emb head's BatchNorm at its init only scales, so this is the trained projection.
+ */
+export async function contrastiveValidation(model: NeuroStormModel, samples: readonly Sample[], options: { batch: number; pool: number; centre: boolean; scale: number }): Promise<number | null> {
+  const pairs = [...pairableSubjects(samples).values()].map(c => c.slice(0, 2));
+  if (pairs.length < 2) return null;
+  const views = [...pairs.map(p => p[0]), ...pairs.map(p => p[1])];
+  const headers = new Map<string, CacheHeader>();
+  const z: Float32Array[] = [];
+  for (let i = 0; i < views.length; i += options.batch) {
+    const group = views.slice(i, i + options.batch);
+    const padded = [...group];
+    while (padded.length < options.batch) padded.push(group[group.length - 1]);
+    const x = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
+    const e = await model.embed({ data: x.data, shape: x.shape });
+    const d = e.shape[1];
+    for (let b = 0; b < group.length; b++) z.push(Float32Array.from(e.data.subarray(b * d, (b + 1) * d) as Float32Array));
+  }
+  return ntXentHost(z, CONTRASTIVE_TEMPERATURE);
+}
+
 /** The STRD option as neighbourhood edge lengths (null = off), checked. */
 export function strdSpec(option: PretrainOptions['strd']): StrdSpec | null {
   if (option === undefined || option === false) return null;
@@ -156,9 +219,13 @@ function strdNoise(inputs: ReturnType<typeof strdInputs>, rng: Random): Record<s
 }
 
 /** The model with the MAE configuration of the mask family (window graph or token graph). */
-function withMaskConfig(model: NeuroStormModel, spec: MaskSpec): NeuroStormModel {
+function withMaskConfig(model: NeuroStormModel, spec: MaskSpec, keepEmb = false): NeuroStormModel {
   const cfg = maeConfigFor(model.config, spec);
-  return new Model(assembleWeightSet(cfg, model.weights.backbone, model.weights.mae, new Map(), model.weights.source), model.sessionOptions);
+  // the contrastive term's projection is the emb head; without it no head travels, as before
+  const emb = keepEmb ? model.weights.heads.get('emb') : undefined;
+  const heads = emb ? new Map([['emb' as const, emb]]) : new Map();
+  const headCfg = emb ? cfg.heads.filter(h => h.kind === 'emb') : cfg.heads;
+  return new Model(assembleWeightSet({ ...cfg, heads: headCfg }, model.weights.backbone, model.weights.mae, heads, model.weights.source), model.sessionOptions);
 }
 
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
@@ -166,6 +233,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   // Options are checked before the run folder is touched.
   const strdOption = strdSpec(options.strd);
   const augmentOption = options.augment ?? 'all';
+  const contrastiveOption = contrastiveWeight(options.contrastive);
   if (augmentOption !== false && !['all', 'affine', 'intensity'].includes(augmentOption)) throw new UsageError(`unknown augmentation set "${augmentOption}"`, { hint: 'all, affine, intensity, or off' });
   const run = new RunFolder(options.out);
   const resume = options.resume === true;
@@ -180,6 +248,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const strd = prior ? ((prior.strd as StrdSpec | null | undefined) ?? null) : strdOption;
   const decoderInit: DecoderInit = (prior?.decoder_init as DecoderInit | undefined) ?? options.decoderInit ?? DECODER_INIT_DEFAULT;
   if (decoderInit !== 'zero' && decoderInit !== 'official') throw new UsageError(`unknown decoder init "${decoderInit}"`, { hint: 'zero or official' });
+  // runs written before the term existed had none: 0
+  const contrastive = prior ? ((prior.contrastive as number | undefined) ?? 0) : contrastiveOption;
   const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
     lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
@@ -202,12 +272,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const resolved = await resolveInput(start.config, prior?.input as RunInput | undefined, options.inputScale, train);
   const frames = train[0].frames;
   const sampler = await maskSampler(resolved.config, spec, frames, options.atlas);
-  const batch = Math.min(rec.batch, train.length);
+  const batch = contrastive > 0 ? rec.batch : Math.min(rec.batch, train.length);
+  const pairSteps = contrastive > 0 ? checkPairBatches(train, batch, data.dataset.root) : 0;
   if (!prior) {
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -222,34 +293,45 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let model: NeuroStormModel;
   let state: LoopState;
   let initialValidLoss: number;
+  let initialValidContrastive: number | null = null;
   const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed });
+  const validateContrastive = (m: NeuroStormModel) => (contrastive > 0 ? contrastiveValidation(m, validation, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }) : Promise.resolve(null));
   if (resumed) {
     const ck = await readCheckpoint(last, options.session);
-    model = withMaskConfig(ck.model, spec);
+    model = withMaskConfig(ck.model, spec, contrastive > 0);
     state = ck.state;
     initialValidLoss = ck.extra.initialValidLoss as number;
+    initialValidContrastive = (ck.extra.initialValidContrastive as number | null | undefined) ?? null;
   } else {
-    model = withMaskConfig(withMae(start.model, seed), spec);
+    const withParts = withMae(start.model, seed);
+    // the projection: a loaded emb head is kept (continuing contrastive pretraining), else fresh
+    const projected = contrastive > 0 && !withParts.weights.heads.has('emb') ? withFreshHead(withParts, { kind: 'emb', embeddingSize: CONTRASTIVE_EMBEDDING }, seed, true) : withParts;
+    model = withMaskConfig(projected, spec, contrastive > 0);
     // a fresh MAE part only: no `from`, or weights without MAE parts (withMae initialised them)
     if (decoderInit === 'zero' && (!start.from || !start.model.weights.mae)) zeroDecoderOutput(model);
     state = freshState();
     initialValidLoss = await validate(model);
+    initialValidContrastive = await validateContrastive(model);
   }
-  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined });
+  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined, contrastive });
   if (resumed) await restoreOptimizer(last, tr);
   const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
   const root = new Random(seed);
-  const perEpoch = Math.floor(train.length / batch);
+  const perEpoch = contrastive > 0 ? pairSteps : Math.floor(train.length / batch);
   try {
     state = await runLoop(
       {
         run, checkpoints: ckDir, model, trainer: tr, train, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed, epochs: rec.epochs,
         schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
+        order: contrastive > 0 ? epoch => pairEpochOrder(train, seed, epoch, batch) : undefined,
         feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
         extraFeeds: strd ? (_, step) => strdNoise(strdInputs(deriveSizes(model.config, frames), batch), root.fork(`strd-${step}`)) : undefined,
         augment: augment ? (x, _, step) => augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : undefined,
-        validate: async m => ({ name: 'masked_loss', value: await validate(m), higherIsBetter: false }),
-        extra: { initialValidLoss }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
+        validate: async m => {
+          const con = await validateContrastive(m);
+          return { name: 'masked_loss', value: await validate(m), higherIsBetter: false, extra: con === null ? undefined : { contrastive: con } };
+        },
+        extra: contrastive > 0 ? { initialValidLoss, initialValidContrastive } : { initialValidLoss }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
       },
       state
     );
@@ -258,12 +340,15 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     throw err;
   }
   const finalValidLoss = state.history.length ? (state.history[state.history.length - 1].valid_masked_loss as number) : initialValidLoss;
+  const finalValidContrastive = state.history.length ? (state.history[state.history.length - 1].valid_contrastive as number | undefined) : initialValidContrastive ?? undefined;
+  const contrastiveMetrics = initialValidContrastive === null ? {} : { initial_valid_contrastive: initialValidContrastive, final_valid_contrastive: finalValidContrastive ?? null };
   await run.writeJson('manifest.json', buildManifest({
     dataHash: data.contentHash, seeds: { run: seed }, provider: tr.trainer.provider,
     timings: { total_seconds: (Date.now() - t0) / 1000 },
-    metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best },
-    extra: { mask: spec, strd, augment, recipe: rec.description }
+    metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best, ...contrastiveMetrics },
+    extra: contrastive > 0 ? { mask: spec, strd, augment, contrastive, recipe: rec.description } : { mask: spec, strd, augment, recipe: rec.description }
   }));
-  await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss });
-  return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, history: state.history };
+  await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss, ...contrastiveMetrics });
+  const con = initialValidContrastive === null ? {} : { initialValidContrastive, finalValidContrastive };
+  return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, ...con, history: state.history };
 }

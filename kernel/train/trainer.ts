@@ -40,6 +40,8 @@ export interface TrainerOptions {
   scanGroupElements?: number;
   /** MAE only: STRD in every encoder block (spec §2.8); each step then feeds the `strd.<block>` noise inputs. */
   strd?: StrdSpec;
+  /** MAE only: weight of the subject-contrastive term (ours; models/graph/mae.ts); 0 or absent: off. */
+  contrastive?: number;
   /** Activation recomputation in the step graph (kernel/graph/recompute.ts); default on. */
   recompute?: boolean | RecomputeOptions;
 }
@@ -72,7 +74,7 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
   let loss: Tensor;
   if (options.task === 'mae') {
     if (!model.weights.mae) throw new UsageError('no MAE weights are loaded');
-    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd });
+    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd, contrastive: options.contrastive });
     loss = built.outputs.loss;
   } else {
     const headCfg = cfg.heads.find(h => h.kind === options.task);

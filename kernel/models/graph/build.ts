@@ -3,6 +3,7 @@
  * MAE. Each builder declares its inputs (`x`, and `mask` for the MAE), its parameters with official
  * names, and named outputs (`backbone`, `cls`, `reg`, `emb`, `pred`, `loss`, `window_loss`, taps).
  */
+import { ConfigError } from '../../errors';
 import { Graph } from '../../graph/graph';
 import type { DType } from '../../graph/dtype';
 import type { Tensor } from '../../graph/tensor';
@@ -40,6 +41,12 @@ export interface BuildOptions {
   lossAsOutput?: boolean;
   /** MAE training steps: STRD on every encoder block (spec §2.8), with a `strd.<block>` noise input each. */
   strd?: StrdSpec;
+  /**
+   * MAE training steps: weight λ of the subject-contrastive term (ours; ./mae.ts contrastiveLoss);
+   * needs an `emb` head in the configuration (its fc1 is the projection). 0 or absent: the graph of
+   * before, node for node. Adds outputs `masked_loss` and `contrastive_loss`.
+   */
+  contrastive?: number;
 }
 
 export interface BuiltGraph {
@@ -102,14 +109,18 @@ export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): Bui
   const mask = g.input('mask', [options.batch, units], dtype);
   const taps = new Taps(g, new Set(options.taps ?? []), 'mae_inter.');
   const mixer = mixerFor(cfg, p, options.scanGroupElements ?? SCAN_GROUP_ELEMENTS);
-  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd);
-  return {
-    graph: g,
-    params: p,
-    outputs: {
-      pred: g.output('pred', out.pred),
-      loss: options.lossAsOutput === false ? out.loss : g.output('loss', out.loss),
-      window_loss: g.output('window_loss', out.unitLoss)
-    }
+  const weight = options.contrastive ?? 0;
+  if (weight > 0 && !cfg.heads.some(h => h.kind === 'emb')) throw new ConfigError('the contrastive term needs an emb head (its fc1 is the projection)', { hint: 'pretrain() adds one when contrastive > 0' });
+  const contrastive = weight > 0 ? { weight, projection: new HeadScope(p, 'emb') } : undefined;
+  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd, contrastive);
+  const outputs: Record<string, Tensor> = {
+    pred: g.output('pred', out.pred),
+    loss: options.lossAsOutput === false ? out.loss : g.output('loss', out.loss),
+    window_loss: g.output('window_loss', out.unitLoss)
   };
+  if (out.maskedLoss && out.contrastiveLoss) {
+    outputs.masked_loss = g.output('masked_loss', out.maskedLoss);
+    outputs.contrastive_loss = g.output('contrastive_loss', out.contrastiveLoss);
+  }
+  return { graph: g, params: p, outputs };
 }

@@ -3,12 +3,16 @@
  * replaced, not dropped) → encoder → decoder (PatchExpanding, layers_up, norm_up, decoder_pred) →
  * masked reconstruction loss against the raw input. With `strd` (training steps only), every encoder
  * block's Mamba output goes through STRD (./strd.ts, spec §2.8); the decoder never does.
+ * With `contrastive` (training steps only; ours, not the official code's: its `--use_contrastive`
+ * is non-functional for NeuroSTORM, spec §3), λ × NT-Xent on the mean-pooled encoder output of the
+ * same forward is added to the masked loss (kernel/train/README.md, "Subject-contrastive pretraining").
  */
 import type { Tensor } from '../../graph/tensor';
 import { add, div, mul, sub } from '../../graph/api/math';
 import { mean, sum } from '../../graph/api/reduce';
 import { reshape, transpose } from '../../graph/api/shape';
 import { linear } from '../../graph/api/linalg';
+import { l2Normalize, ntXent } from '../../graph/api/losses';
 import { layerNorm } from '../../graph/api/nn';
 import type { DerivedSizes, NeuroStormConfig } from '../config';
 import { encoder, patchEmbed, stageBlocks } from './backbone';
@@ -17,6 +21,20 @@ import type { ParamScope } from './params';
 import type { Taps } from './taps';
 import { StrdSpec, withStrd } from './strd';
 import { partition, toChannelsFirst, unpartition } from './window';
+import { poolTokens } from './heads';
+
+/** Temperature of the contrastive term (the official EmbHead + NT-Xent uses 0.1, spec §3). */
+export const CONTRASTIVE_TEMPERATURE = 0.1;
+
+/**
+ * The subject-contrastive term of an MAE training step: weight λ > 0 and the scope of the emb
+ * projection (`output_head.fc1.weight`, the EmbHead's fc1). The batch must hold N subjects' first
+ * clips in rows 0..N-1 and their second clips in rows N..2N-1 (kernel/train/pair-batches.ts).
+ */
+export interface ContrastiveTerm {
+  weight: number;
+  projection: ParamScope;
+}
 
 /** PatchExpanding: Linear(dim → 4·dim), split (p1, p2, p3, c′) with c′ = dim/2 fastest, LayerNorm(dim/2). */
 export function patchExpanding(p: ParamScope, prefix: string, x: Tensor): Tensor {
@@ -49,12 +67,31 @@ export function applyMask(p: ParamScope, cfg: NeuroStormConfig, tokens: Tensor, 
 
 export interface MaeOutputs {
   pred: Tensor;
+  /** The training loss: the masked loss, plus λ × contrastive with a contrastive term. */
   loss: Tensor;
   unitLoss: Tensor;
+  /** With a contrastive term: the masked loss and the NT-Xent on their own. */
+  maskedLoss?: Tensor;
+  contrastiveLoss?: Tensor;
+}
+
+/**
+ * NT-Xent of the pooled encoder output latent [B, d, h, w, t, C]: mean over every token (as the
+ * heads pool), fc1 without bias, L2 normalisation. No BatchNorm: the EmbHead's BatchNorm1d would use
+ * batch statistics here, and over a batch of 2 subjects x 2 clips they alone centre the 4 rows so
+ * that the two subjects point opposite ways, lowering the loss without the encoder doing anything;
+ * without it the common component of the pooled features (the collapse this term is against) stays
+ * in the cosine, and the loss falls only as between-subject differences grow relative to it. At
+ * evaluation the EmbHead's BatchNorm at its init (running stats 0/1, weight 1, bias 0) only scales,
+ * so `embed --head emb` of the pretraining model gives the same directions as trained here.
+ */
+export function contrastiveLoss(latent: Tensor, projection: ParamScope): Tensor {
+  const z = l2Normalize(linear(poolTokens(latent), projection.get('output_head.fc1.weight')));
+  return ntXent(z, CONTRASTIVE_TEMPERATURE);
 }
 
 /** The MAE forward with a given mask [B, units] (1 = masked), returning pred, loss and per-unit loss. */
-export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps, strd?: StrdSpec): MaeOutputs {
+export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps, strd?: StrdSpec, contrastive?: ContrastiveTerm): MaeOutputs {
   const tokens = applyMask(p, cfg, patchEmbed(p, cfg, x), mask);
   taps?.record('masked_tokens', toChannelsFirst(tokens));
   const latent = encoder(p, strd ? withStrd(mixer, strd) : mixer, sizes, tokens, { prompts: false });
@@ -78,5 +115,7 @@ export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, s
       ? reshape(mean(partition(tokenErr, cfg.windowSize), [1, 2]), [B, mask.shape[1]])
       : reshape(tokenErr, [B, mask.shape[1]]);
   const loss = div(sum(mul(unitLoss, mask)), sum(mask));
-  return { pred, loss, unitLoss };
+  if (!contrastive || contrastive.weight === 0) return { pred, loss, unitLoss };
+  const con = contrastiveLoss(latent, contrastive.projection);
+  return { pred, loss: add(loss, mul(con, contrastive.weight)), unitLoss, maskedLoss: loss, contrastiveLoss: con };
 }

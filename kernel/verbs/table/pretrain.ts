@@ -28,7 +28,8 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
     strd: { type: 'boolean', description: 'spatiotemporal redundancy dropout in every encoder block (spec §2.8; off by default, as the official code)' },
     'strd-spatial': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD spatial neighbourhood edge in tokens (default 5; implies --strd)' },
     'strd-temporal': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD temporal neighbourhood edge in frames (default 5; implies --strd)' },
-    augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' }
+    augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' },
+    contrastive: { type: 'number', min: 0, description: 'weight of the subject-contrastive term (ours: batches of subjects x 2 clips, NT-Xent tau 0.1 on the pooled encoder output; default 0 = off; needs an even --batch >= 4)' }
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
@@ -41,6 +42,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
       atlas: flags.atlas as string | undefined,
       strd: strdFromFlags(flags),
       augment: flags.augment === 'off' ? false : (flags.augment as 'all' | 'affine' | 'intensity' | undefined),
+      contrastive: flags.contrastive as number | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
     }));
