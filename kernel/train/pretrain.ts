@@ -39,7 +39,7 @@ import { RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-f
 import { labelledClips, Sample } from './samples';
 import { startingModel, withFreshHead, withMae } from './starting-model';
 import { checkPairBatches, pairableSubjects, pairEpochOrder } from './pair-batches';
-import { CONTRASTIVE_TEMPERATURE } from '../models/graph/mae';
+import { CONTRASTIVE_TEMPERATURE, ContrastiveNorm } from '../models/graph/mae';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
@@ -76,6 +76,11 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
    * alone, exactly as before. λ > 0 needs an even batch ≥ 4 and training subjects with ≥ 2 clips.
    */
   contrastive?: number;
+  /**
+   * The contrastive projection's normalisation before L2: 'none' (default) or 'batch' (the EmbHead's
+   * BatchNorm1d with batch statistics; models/graph/mae.ts contrastiveLoss says why both exist).
+   */
+  contrastiveNorm?: ContrastiveNorm;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -173,25 +178,53 @@ export function ntXentHost(z: readonly Float32Array[], temperature: number): num
 }
 
 /**
- * NT-Xent of the model's emb head on held-out clip pairs (each pairable validation subject's first
- * two clips, unmasked and unaugmented), all pairs in one set of 2N views; null with fewer than 2
- * such subjects. The emb head's BatchNorm at its init only scales, so this is the trained projection.
+ * NT-Xent of the trained projection on held-out clip pairs (each pairable validation subject's first
+ * two clips, unmasked and unaugmented), all pairs in one set of 2N views: pooled backbone output,
+ * fc1, with `norm` 'batch' standardised over the views (bn1 affine), L2; null with fewer than 2 such
+ * subjects. Computed on the host from the backbone output, so it follows the training-time form.
  */
-export async function contrastiveValidation(model: NeuroStormModel, samples: readonly Sample[], options: { batch: number; pool: number; centre: boolean; scale: number }): Promise<number | null> {
+export async function contrastiveValidation(model: NeuroStormModel, samples: readonly Sample[], options: { batch: number; pool: number; centre: boolean; scale: number; norm?: ContrastiveNorm }): Promise<number | null> {
   const pairs = [...pairableSubjects(samples).values()].map(c => c.slice(0, 2));
   if (pairs.length < 2) return null;
   const views = [...pairs.map(p => p[0]), ...pairs.map(p => p[1])];
+  const values = model.parameterValues();
+  const w = values.get('emb:output_head.fc1.weight')!;
   const headers = new Map<string, CacheHeader>();
-  const z: Float32Array[] = [];
+  const f: Float64Array[] = [];
   for (let i = 0; i < views.length; i += options.batch) {
     const group = views.slice(i, i + options.batch);
     const padded = [...group];
     while (padded.length < options.batch) padded.push(group[group.length - 1]);
     const x = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
-    const e = await model.embed({ data: x.data, shape: x.shape });
-    const d = e.shape[1];
-    for (let b = 0; b < group.length; b++) z.push(Float32Array.from(e.data.subarray(b * d, (b + 1) * d) as Float32Array));
+    const bb = (await model.forward({ data: x.data, shape: x.shape })).backbone; // [B, C, d, h, w, t]
+    const C = bb.shape[1];
+    const per = bb.data.length / (bb.shape[0] * C);
+    const E = w.length / C;
+    for (let b = 0; b < group.length; b++) {
+      const pooled = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        let acc = 0;
+        for (let k = 0; k < per; k++) acc += bb.data[(b * C + c) * per + k] as number;
+        pooled[c] = acc / per;
+      }
+      const out = new Float64Array(E);
+      for (let e = 0; e < E; e++) for (let c = 0; c < C; c++) out[e] += w[e * C + c] * pooled[c];
+      f.push(out);
+    }
   }
+  if (options.norm === 'batch') {
+    const gamma = values.get('emb:output_head.bn1.weight')!;
+    const beta = values.get('emb:output_head.bn1.bias')!;
+    for (let e = 0; e < f[0].length; e++) {
+      const m = f.reduce((a, r) => a + r[e], 0) / f.length;
+      const v = f.reduce((a, r) => a + (r[e] - m) ** 2, 0) / f.length;
+      for (const r of f) r[e] = ((r[e] - m) / Math.sqrt(v + 1e-5)) * gamma[e] + beta[e];
+    }
+  }
+  const z = f.map(r => {
+    const n = Math.max(Math.hypot(...r), 1e-12);
+    return Float32Array.from(r, v => v / n);
+  });
   return ntXentHost(z, CONTRASTIVE_TEMPERATURE);
 }
 
@@ -250,6 +283,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (decoderInit !== 'zero' && decoderInit !== 'official') throw new UsageError(`unknown decoder init "${decoderInit}"`, { hint: 'zero or official' });
   // runs written before the term existed had none: 0
   const contrastive = prior ? ((prior.contrastive as number | undefined) ?? 0) : contrastiveOption;
+  const contrastiveNorm: ContrastiveNorm = (prior?.contrastive_norm as ContrastiveNorm | undefined) ?? options.contrastiveNorm ?? 'none';
+  if (contrastiveNorm !== 'none' && contrastiveNorm !== 'batch') throw new UsageError(`unknown contrastive norm "${contrastiveNorm}"`, { hint: 'none or batch' });
   const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
     lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
@@ -278,7 +313,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, ...(contrastive > 0 ? { contrastive_norm: contrastiveNorm } : {}), recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -295,7 +330,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let initialValidLoss: number;
   let initialValidContrastive: number | null = null;
   const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed });
-  const validateContrastive = (m: NeuroStormModel) => (contrastive > 0 ? contrastiveValidation(m, validation, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }) : Promise.resolve(null));
+  const validateContrastive = (m: NeuroStormModel) => (contrastive > 0 ? contrastiveValidation(m, validation, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, norm: contrastiveNorm }) : Promise.resolve(null));
   if (resumed) {
     const ck = await readCheckpoint(last, options.session);
     model = withMaskConfig(ck.model, spec, contrastive > 0);
@@ -313,7 +348,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     initialValidLoss = await validate(model);
     initialValidContrastive = await validateContrastive(model);
   }
-  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined, contrastive });
+  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined, contrastive, contrastiveNorm });
   if (resumed) await restoreOptimizer(last, tr);
   const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
   const root = new Random(seed);

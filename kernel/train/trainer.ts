@@ -23,6 +23,7 @@ import { buildBackboneGraph, buildMaeGraph, BuiltGraph } from '../models/graph/b
 import type { NeuroStormModel } from '../models/model';
 import { isPromptKey } from '../models/weights/weight-set';
 import type { StrdSpec } from '../models/graph/strd';
+import type { ContrastiveNorm } from '../models/graph/mae';
 
 export type TrainMode = 'tpt' | 'full' | 'probe';
 
@@ -42,6 +43,8 @@ export interface TrainerOptions {
   strd?: StrdSpec;
   /** MAE only: weight of the subject-contrastive term (ours; models/graph/mae.ts); 0 or absent: off. */
   contrastive?: number;
+  /** MAE only: the contrastive projection's normalisation ('none' default, 'batch': batch statistics). */
+  contrastiveNorm?: ContrastiveNorm;
   /** Activation recomputation in the step graph (kernel/graph/recompute.ts); default on. */
   recompute?: boolean | RecomputeOptions;
 }
@@ -74,7 +77,7 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
   let loss: Tensor;
   if (options.task === 'mae') {
     if (!model.weights.mae) throw new UsageError('no MAE weights are loaded');
-    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd, contrastive: options.contrastive });
+    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd, contrastive: options.contrastive, contrastiveNorm: options.contrastiveNorm });
     loss = built.outputs.loss;
   } else {
     const headCfg = cfg.heads.find(h => h.kind === options.task);

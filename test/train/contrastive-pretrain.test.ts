@@ -105,6 +105,18 @@ describe('the MAE training graph', () => {
     // loss starts near its all-equal value log(2N - 1) = log 3
     expect(con).toBeGreaterThan(0.5);
     expect(con).toBeLessThan(1.5);
+    // 'batch' (BatchNorm with batch statistics before L2): same masked loss, another finite term
+    const built = buildMaeGraph(model.config, { batch: B, frames: T, contrastive: 0.5, contrastiveNorm: 'batch' });
+    const s = await createSession(built.graph, { provider: 'cpu', cache: false, initializers: Object.fromEntries(built.params.names().map(n => [n, values.get(n)!])) });
+    try {
+      const r = await s.run({ x, mask });
+      expect(Number(r.masked_loss.data[0])).toBeCloseTo(masked, 6);
+      const bn = Number(r.contrastive_loss.data[0]);
+      expect(Number.isFinite(bn) && bn > 0).toBe(true);
+      expect(Number(r.loss.data[0])).toBeCloseTo(masked + 0.5 * bn, 5);
+    } finally {
+      await s.release();
+    }
   });
 });
 

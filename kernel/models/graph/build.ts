@@ -14,7 +14,7 @@ import type { HeadKind } from '../weights/weight-set';
 import { encoder, patchEmbed } from './backbone';
 import { mambaMixer, Mixer, SCAN_GROUP_ELEMENTS } from './blocks';
 import { head, poolTokens } from './heads';
-import { maeForward } from './mae';
+import { ContrastiveNorm, maeForward } from './mae';
 import { ParamScope } from './params';
 import { Taps } from './taps';
 import { toChannelsFirst } from './window';
@@ -47,6 +47,8 @@ export interface BuildOptions {
    * before, node for node. Adds outputs `masked_loss` and `contrastive_loss`.
    */
   contrastive?: number;
+  /** The contrastive projection's normalisation before L2 (./mae.ts contrastiveLoss; default 'none'). */
+  contrastiveNorm?: ContrastiveNorm;
 }
 
 export interface BuiltGraph {
@@ -111,7 +113,7 @@ export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): Bui
   const mixer = mixerFor(cfg, p, options.scanGroupElements ?? SCAN_GROUP_ELEMENTS);
   const weight = options.contrastive ?? 0;
   if (weight > 0 && !cfg.heads.some(h => h.kind === 'emb')) throw new ConfigError('the contrastive term needs an emb head (its fc1 is the projection)', { hint: 'pretrain() adds one when contrastive > 0' });
-  const contrastive = weight > 0 ? { weight, projection: new HeadScope(p, 'emb') } : undefined;
+  const contrastive = weight > 0 ? { weight, projection: new HeadScope(p, 'emb'), norm: options.contrastiveNorm } : undefined;
   const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd, contrastive);
   const outputs: Record<string, Tensor> = {
     pred: g.output('pred', out.pred),

@@ -8,7 +8,7 @@
  * same forward is added to the masked loss (kernel/train/README.md, "Subject-contrastive pretraining").
  */
 import type { Tensor } from '../../graph/tensor';
-import { add, div, mul, sub } from '../../graph/api/math';
+import { add, div, mul, sqrt, sub } from '../../graph/api/math';
 import { mean, sum } from '../../graph/api/reduce';
 import { reshape, transpose } from '../../graph/api/shape';
 import { linear } from '../../graph/api/linalg';
@@ -34,7 +34,11 @@ export const CONTRASTIVE_TEMPERATURE = 0.1;
 export interface ContrastiveTerm {
   weight: number;
   projection: ParamScope;
+  /** After fc1: 'none' (default) or 'batch' (the EmbHead's BatchNorm1d in training mode: batch statistics, bn1 affine). */
+  norm?: ContrastiveNorm;
 }
+
+export type ContrastiveNorm = 'none' | 'batch';
 
 /** PatchExpanding: Linear(dim → 4·dim), split (p1, p2, p3, c′) with c′ = dim/2 fastest, LayerNorm(dim/2). */
 export function patchExpanding(p: ParamScope, prefix: string, x: Tensor): Tensor {
@@ -77,17 +81,23 @@ export interface MaeOutputs {
 
 /**
  * NT-Xent of the pooled encoder output latent [B, d, h, w, t, C]: mean over every token (as the
- * heads pool), fc1 without bias, L2 normalisation. No BatchNorm: the EmbHead's BatchNorm1d would use
- * batch statistics here, and over a batch of 2 subjects x 2 clips they alone centre the 4 rows so
- * that the two subjects point opposite ways, lowering the loss without the encoder doing anything;
- * without it the common component of the pooled features (the collapse this term is against) stays
- * in the cosine, and the loss falls only as between-subject differences grow relative to it. At
- * evaluation the EmbHead's BatchNorm at its init (running stats 0/1, weight 1, bias 0) only scales,
- * so `embed --head emb` of the pretraining model gives the same directions as trained here.
+ * heads pool), fc1 without bias, optionally BatchNorm with batch statistics, L2 normalisation.
+ * Default 'none': with it the common component of the pooled features (the collapse this term is
+ * against) stays in the cosine, and the loss can fall only as between-subject differences grow
+ * against it; at evaluation the EmbHead's BatchNorm at its init (running stats 0/1) only scales, so
+ * `embed --head emb` gives the trained directions. Measured (kernel/train/README.md): with 'none'
+ * every cosine of the trained MAE's views is 0.998-0.999 and the term stays at log(2N-1), so
+ * 'batch' (the official EmbHead in training mode) subtracts the batch mean and divides by the batch
+ * sd per feature (biased, eps 1e-5, as BatchNorm1d), leaving only the differences between the clips.
  */
-export function contrastiveLoss(latent: Tensor, projection: ParamScope): Tensor {
-  const z = l2Normalize(linear(poolTokens(latent), projection.get('output_head.fc1.weight')));
-  return ntXent(z, CONTRASTIVE_TEMPERATURE);
+export function contrastiveLoss(latent: Tensor, projection: ParamScope, norm: ContrastiveNorm = 'none'): Tensor {
+  let f = linear(poolTokens(latent), projection.get('output_head.fc1.weight'));
+  if (norm === 'batch') {
+    const centred = sub(f, mean(f, [0], true));
+    const bn = div(centred, sqrt(add(mean(mul(centred, centred), [0], true), 1e-5)));
+    f = add(mul(bn, projection.get('output_head.bn1.weight')), projection.get('output_head.bn1.bias'));
+  }
+  return ntXent(l2Normalize(f), CONTRASTIVE_TEMPERATURE);
 }
 
 /** The MAE forward with a given mask [B, units] (1 = masked), returning pred, loss and per-unit loss. */
@@ -116,6 +126,6 @@ export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, s
       : reshape(tokenErr, [B, mask.shape[1]]);
   const loss = div(sum(mul(unitLoss, mask)), sum(mask));
   if (!contrastive || contrastive.weight === 0) return { pred, loss, unitLoss };
-  const con = contrastiveLoss(latent, contrastive.projection);
+  const con = contrastiveLoss(latent, contrastive.projection, contrastive.norm);
   return { pred, loss: add(loss, mul(con, contrastive.weight)), unitLoss, maskedLoss: loss, contrastiveLoss: con };
 }
