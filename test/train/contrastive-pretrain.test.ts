@@ -20,6 +20,8 @@ import { withFreshHead, withMae } from '../../kernel/train/starting-model';
 import type { Sample } from '../../kernel/train/samples';
 import { Random } from '../../kernel/random';
 import { cohort } from './cohort';
+import { parseFlags } from '../../kernel/verbs/flags';
+import { PRETRAIN_VERB } from '../../kernel/verbs/table/pretrain';
 
 jest.setTimeout(1_200_000);
 
@@ -28,6 +30,13 @@ const DESIGN = { subjects: 8, sessions: 1, frames: 40, seed: 11 };
 function fakeSamples(perSubject: number[]): Sample[] {
   return perSubject.flatMap((n, s) => Array.from({ length: n }, (_, k) => ({ subject: `sub-${s}`, session: null, bold: `b${s}`, cache: `c${s}`, start: 20 * k, frames: 20, target: null, label: -1 })));
 }
+
+test('the pretrain verb takes --contrastive L (>= 0) and --contrastive-norm none|batch', () => {
+  const parsed = parseFlags(['--data', 'd', '--out', 'o', '--contrastive', '0.5', '--contrastive-norm', 'batch'], PRETRAIN_VERB.flags, 'usage');
+  expect(parsed.flags).toMatchObject({ contrastive: 0.5, contrastiveNorm: 'batch' });
+  expect(() => parseFlags(['--data', 'd', '--out', 'o', '--contrastive', '-1'], PRETRAIN_VERB.flags, 'usage')).toThrow(/contrastive/);
+  expect(() => parseFlags(['--data', 'd', '--out', 'o', '--contrastive-norm', 'layer'], PRETRAIN_VERB.flags, 'usage')).toThrow(/contrastive-norm/);
+});
 
 describe('pair batches', () => {
   const samples = fakeSamples([3, 2, 1, 4, 2, 2, 5, 2]);

@@ -29,7 +29,8 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
     'strd-spatial': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD spatial neighbourhood edge in tokens (default 5; implies --strd)' },
     'strd-temporal': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD temporal neighbourhood edge in frames (default 5; implies --strd)' },
     augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' },
-    contrastive: { type: 'number', min: 0, description: 'weight of the subject-contrastive term (ours: batches of subjects x 2 clips, NT-Xent tau 0.1 on the pooled encoder output; default 0 = off; needs an even --batch >= 4)' }
+    contrastive: { type: 'number', min: 0, description: 'weight of the subject-contrastive term (ours: batches of subjects x 2 clips, NT-Xent tau 0.1 on the pooled encoder output; default 0 = off; needs an even --batch >= 4)' },
+    'contrastive-norm': { type: 'string', choices: ['none', 'batch'], description: 'normalisation of the contrastive projection before L2: none (default) or batch (BatchNorm with batch statistics)' }
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
@@ -43,6 +44,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
       strd: strdFromFlags(flags),
       augment: flags.augment === 'off' ? false : (flags.augment as 'all' | 'affine' | 'intensity' | undefined),
       contrastive: flags.contrastive as number | undefined,
+      contrastiveNorm: flags.contrastiveNorm as 'none' | 'batch' | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
     }));
