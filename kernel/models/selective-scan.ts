@@ -55,13 +55,16 @@ export interface ScanOptions {
 export type ScanBackward = 'recurrence' | 'autodiff';
 
 /**
- * Window-block size inside a group: 2^22 state elements (16 MB float32 per state tensor; a stage-0
- * training group of 47 windows runs as 5 blocks). Training groups are large (few gradient regions,
- * kernel/train/trainer.ts); splitting their scan into blocks keeps each block's tensors near the
- * cache. Measured on one stage-0 TPT group, forward + backward with the training sessions' allocator
- * settings: see kernel/models/README.md.
+ * Window-block size inside a group: at most 2^20 state elements (4 MB float32 per state tensor, the
+ * size of an inference group; a stage-0 TPT training group of 46 windows × 320 × 16 × 72 runs as 23
+ * blocks of 2 windows, 2.8 MB per state tensor). Training groups are large (few gradient regions,
+ * kernel/train/trainer.ts); splitting their scan into blocks keeps an elementwise pass's inputs and
+ * output (~9 MB) inside this machine's 32 MB L3 cache, where with 2^22 blocks (3 × 15 MB) they did
+ * not fit. The price is graph size: the official TPT step has 3.8× the nodes and onnxruntime's session
+ * creation takes ~60 s instead of ~15 s, once per trainer. Measured side by side (2^22 / 2^21 / 2^20:
+ * official TPT step CPU 1 / 0.92 / 0.89): kernel/models/README.md.
  */
-export const SCAN_BLOCK_ELEMENTS = 1 << 22;
+export const SCAN_BLOCK_ELEMENTS = 1 << 20;
 
 /** A group's settings, resolved. */
 interface GroupOptions {
