@@ -22,7 +22,9 @@
  * the CPU MAE collapses to the trivial reconstruction (kernel/train/README.md, "Why the MAE learned
  * nothing"). With `--input-scale unit --decoder-init zero --pretrain-epochs 10 --pretrain-lr 2e-3
  * --pretrain-patience none`, the held-out masked loss reaches 0.786x trivial. The pretrained start
- * still loses to the random one: diagnosis AUROC -0.293 ± 0.063 over 5 seeds (2026-12-02).
+ * still loses to the random one: diagnosis AUROC -0.293 ± 0.063 over 5 seeds (2026-12-02). With
+ * `--population-seed 7` as well it still loses: -0.130 ± 0.075 (0.791x trivial); tube masks -0.184 ±
+ * 0.027, 80 subjects x 2 sessions -0.207 ± 0.031 (kernel/train/README.md, "With one population").
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -147,7 +149,8 @@ export async function main(args: string[]): Promise<void> {
   if (decoderInit !== 'zero' && decoderInit !== 'official') throw new UsageError(`--decoder-init must be zero or official, got "${decoderInit}"`);
   const scaleArg = arg(args, 'input-scale', '');
   const inputScale = scaleArg === '' ? undefined : scaleArg === 'unit' ? ('unit' as const) : Number(scaleArg);
-  const work = arg(args, 'work', fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pretrain-benefit-')));
+  // the temp folder only without --work (an eager fallback left an empty folder behind on every run)
+  const work = arg(args, 'work', '') || fs.mkdtempSync(path.join(os.tmpdir(), 'ns-pretrain-benefit-'));
   const t0 = Date.now();
   const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
   log(`load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}; work ${work}`);
