@@ -38,8 +38,9 @@ import { InputScaleOption, inputRecord, recipe as makeRecipe, resolveConfig, res
 import { RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-folder';
 import { labelledClips, Sample } from './samples';
 import { startingModel, withFreshHead, withMae } from './starting-model';
-import { checkPairBatches, pairableSubjects, pairEpochOrder } from './pair-batches';
-import { CONTRASTIVE_TEMPERATURE, ContrastiveNorm } from '../models/graph/mae';
+import { checkPairBatches, pairEpochOrder } from './pair-batches';
+import { CONTRASTIVE_EMBEDDING, contrastiveValidation, contrastiveWeight } from './contrastive';
+import type { ContrastiveNorm } from '../models/graph/mae';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
@@ -150,82 +151,6 @@ export async function maskedLoss(model: NeuroStormModel, samples: readonly Sampl
     }
   }
   return sum / samples.length;
-}
-
-/** Width of the contrastive projection (the official EmbHead's 128). */
-export const CONTRASTIVE_EMBEDDING = 128;
-
-/** The contrastive weight, checked. */
-export function contrastiveWeight(option: number | undefined): number {
-  const w = option ?? 0;
-  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new UsageError(`contrastive weight must be a finite number >= 0, got ${w}`, { hint: '0 turns the term off; 1 weighs it like the masked loss' });
-  return w;
-}
-
-/** Host NT-Xent of L2-normalised views [2N, d] (row i's positive: i + N mod 2N), as graph/api/losses.ts ntXent. */
-export function ntXentHost(z: readonly Float32Array[], temperature: number): number {
-  const M = z.length;
-  const N = M / 2;
-  const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, v, k) => acc + v * b[k], 0);
-  let total = 0;
-  for (let i = 0; i < M; i++) {
-    const logits = z.map((r, k) => (k === i ? -Infinity : dot(z[i], r) / temperature));
-    const m = Math.max(...logits);
-    const lse = m + Math.log(logits.reduce((acc, v) => acc + Math.exp(v - m), 0));
-    total += lse - logits[(i + N) % M];
-  }
-  return total / M;
-}
-
-/**
- * NT-Xent of the trained projection on held-out clip pairs (each pairable validation subject's first
- * two clips, unmasked and unaugmented), all pairs in one set of 2N views: pooled backbone output,
- * fc1, with `norm` 'batch' standardised over the views (bn1 affine), L2; null with fewer than 2 such
- * subjects. Computed on the host from the backbone output, so it follows the training-time form.
- */
-export async function contrastiveValidation(model: NeuroStormModel, samples: readonly Sample[], options: { batch: number; pool: number; centre: boolean; scale: number; norm?: ContrastiveNorm }): Promise<number | null> {
-  const pairs = [...pairableSubjects(samples).values()].map(c => c.slice(0, 2));
-  if (pairs.length < 2) return null;
-  const views = [...pairs.map(p => p[0]), ...pairs.map(p => p[1])];
-  const values = model.parameterValues();
-  const w = values.get('emb:output_head.fc1.weight')!;
-  const headers = new Map<string, CacheHeader>();
-  const f: Float64Array[] = [];
-  for (let i = 0; i < views.length; i += options.batch) {
-    const group = views.slice(i, i + options.batch);
-    const padded = [...group];
-    while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const x = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
-    const bb = (await model.forward({ data: x.data, shape: x.shape })).backbone; // [B, C, d, h, w, t]
-    const C = bb.shape[1];
-    const per = bb.data.length / (bb.shape[0] * C);
-    const E = w.length / C;
-    for (let b = 0; b < group.length; b++) {
-      const pooled = new Float64Array(C);
-      for (let c = 0; c < C; c++) {
-        let acc = 0;
-        for (let k = 0; k < per; k++) acc += bb.data[(b * C + c) * per + k] as number;
-        pooled[c] = acc / per;
-      }
-      const out = new Float64Array(E);
-      for (let e = 0; e < E; e++) for (let c = 0; c < C; c++) out[e] += w[e * C + c] * pooled[c];
-      f.push(out);
-    }
-  }
-  if (options.norm === 'batch') {
-    const gamma = values.get('emb:output_head.bn1.weight')!;
-    const beta = values.get('emb:output_head.bn1.bias')!;
-    for (let e = 0; e < f[0].length; e++) {
-      const m = f.reduce((a, r) => a + r[e], 0) / f.length;
-      const v = f.reduce((a, r) => a + (r[e] - m) ** 2, 0) / f.length;
-      for (const r of f) r[e] = ((r[e] - m) / Math.sqrt(v + 1e-5)) * gamma[e] + beta[e];
-    }
-  }
-  const z = f.map(r => {
-    const n = Math.max(Math.hypot(...r), 1e-12);
-    return Float32Array.from(r, v => v / n);
-  });
-  return ntXentHost(z, CONTRASTIVE_TEMPERATURE);
 }
 
 /** The STRD option as neighbourhood edge lengths (null = off), checked. */

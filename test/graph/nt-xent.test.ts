@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as G from '../../kernel/graph';
 import { createSession } from '../../kernel/runtime/session';
 import { createRng } from '../../kernel/random';
-import { ntXentHost } from '../../kernel/train/pretrain';
+import { ntXentHost } from '../../kernel/train/contrastive';
 import { gradCheck } from './gradcheck-harness';
 
 async function engineNtXent(rows: number[][], tau: number, normalise: boolean): Promise<number> {
