@@ -69,6 +69,30 @@ export async function writeCheckpoint(dir: string, model: NeuroStormModel, train
   if (old) await fs.promises.rm(old, { recursive: true, force: true });
 }
 
+/**
+ * Replaces the model of checkpoint `dir` (after a post-training change of its weights: the bias
+ * recalibration, recalibrate.ts), keeping its loop state and optimizer moments and merging `extra`
+ * into its trainer-state.json; swapped in whole like `writeCheckpoint`.
+ */
+export async function replaceCheckpointModel(dir: string, model: NeuroStormModel, extra: Record<string, unknown>): Promise<void> {
+  const folder = resolveCheckpoint(dir);
+  if (!folder) throw new WeightsError('no complete checkpoint', { file: dir });
+  const json = JSON.parse(fs.readFileSync(path.join(folder, STATE_FILE), 'utf8')) as Record<string, unknown>;
+  const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  await saveModel(model, tmp);
+  await fs.promises.mkdir(path.dirname(path.join(tmp, OPTIMIZER_FILE)), { recursive: true });
+  await fs.promises.copyFile(path.join(folder, OPTIMIZER_FILE), path.join(tmp, OPTIMIZER_FILE));
+  await writeFileAtomic(path.join(tmp, STATE_FILE), JSON.stringify({ ...json, ...extra }, null, 2) + '\n');
+  let old: string | null = null;
+  if (fs.existsSync(dir)) {
+    old = `${dir}.old-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    await fs.promises.rename(dir, old);
+  }
+  await fs.promises.rename(tmp, dir);
+  if (old) await fs.promises.rm(old, { recursive: true, force: true });
+  if (folder !== dir) await fs.promises.rm(folder, { recursive: true, force: true });
+}
+
 /** The folder holding checkpoint `dir`: itself, or a complete `.old-*` sibling left by a kill mid-swap. */
 function resolveCheckpoint(dir: string): string | null {
   if (fs.existsSync(path.join(dir, STATE_FILE))) return dir;

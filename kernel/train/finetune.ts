@@ -15,7 +15,11 @@
  * - the `default` recipe (warmup + cosine, early stopping, best-epoch weights) is ours; `official`
  *   reproduces the official constant-rate optimiser (presets.ts);
  * - splits are seeded and stratified for every task (the official classification split is unseeded);
- * - validation and test are always distinct subject sets (official: test = val with 0.9/0.1).
+ * - validation and test are always distinct subject sets (official: test = val with 0.9/0.1);
+ * - `default` recipe, binary tasks: the predicting weights' head bias is refitted on the training
+ *   clips before predicting (recalibrate.ts: AdamW shifts every logit together when the features
+ *   share a large common vector, putting every test subject in one class); recorded as
+ *   `bias_recalibration` in the checkpoint's trainer-state.json, the fold's predictions and run.json.
  */
 import * as path from 'path';
 import { DatasetError, UsageError } from '../errors';
@@ -36,6 +40,7 @@ import { ModelTrainer, trainer as makeTrainer, TrainMode } from './trainer';
 import { validationMetric } from './validation';
 import { probeInitHead } from './probe-init';
 import { applyReidWhitening, fitReidWhitening, ReidWhitening } from './reid-whitening';
+import { BiasRecalibration, recalibrateCheckpoint } from './recalibrate';
 
 export interface FinetuneOptions extends Omit<LongWorkOptions, 'onProgress'> {
   /**
@@ -202,6 +207,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 
   const allClips: PredictionClip[] = [];
   const validation: Record<string, number>[] = [];
+  // Ours, not official: only the default recipe refits a binary head's bias (recalibrate.ts).
+  const recalibrate = rec.name === 'default' && data.type === 'binary';
+  const recalibrations: (BiasRecalibration | null)[] = [];
   let counts = { trainable: 0, total: 0 };
   let provider = 'cpu';
   try {
@@ -220,9 +228,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       const classes = data.type === 'reid' ? new Set(train.map(s => s.label)).size : numClasses;
       const scaler = data.type === 'regression' ? fitScaler(train) : null;
       if (run.exists(doneFile)) {
-        const done = run.readJson<{ clips: PredictionClip[]; validation: Record<string, number> }>(doneFile);
+        const done = run.readJson<{ clips: PredictionClip[]; validation: Record<string, number>; bias_recalibration?: BiasRecalibration | null }>(doneFile);
         allClips.push(...done.clips);
         validation.push(done.validation);
+        recalibrations.push(done.bias_recalibration ?? null);
         continue;
       }
       let model: NeuroStormModel;
@@ -269,7 +278,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         },
         state
       );
-      const predictor = rec.predictWith === 'best' && hasCheckpoint(path.join(ckDir, 'best')) ? (await readCheckpoint(path.join(ckDir, 'best'), options.session)).model : model;
+      const predictWith = rec.predictWith === 'best' && hasCheckpoint(path.join(ckDir, 'best')) ? path.join(ckDir, 'best') : null;
+      let predictor = predictWith ? (await readCheckpoint(predictWith, options.session)).model : model;
+      let recalibration: BiasRecalibration | null = null;
+      if (recalibrate && hasCheckpoint(predictWith ?? last)) {
+        // The threshold fix of the README's "Every pretrained test subject in one class": the bias of
+        // the weights that predict is refitted on this fold's training clips only, and stored in
+        // their checkpoint (best/, or last/ when they predict) so a resumed run predicts the same.
+        const dir = predictWith ?? last;
+        ({ model: predictor, recalibration } = await recalibrateCheckpoint(
+          dir,
+          train.map(s => s.label),
+          m => predictClips(m, train, { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }),
+          options.session
+        ));
+      }
       // reid: the embeddings retrieval compares are whitened within subject (reid-whitening.ts, ours).
       let whiten: ReidWhitening | null = null;
       if (data.type === 'reid') {
@@ -285,9 +308,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       }
       const lastRow = final.history[final.history.length - 1] ?? {};
       const v = Object.fromEntries(Object.entries(lastRow).filter(([k]) => k.startsWith('valid_'))) as Record<string, number>;
-      await run.writeJson(doneFile, { clips, validation: v });
+      await run.writeJson(doneFile, { clips, validation: v, ...(recalibrate ? { bias_recalibration: recalibration } : {}) });
       allClips.push(...clips);
       validation.push(v);
+      recalibrations.push(recalibration);
     }
   } catch (err) {
     await run.setStatus((err as { code?: string }).code === 'E_ABORTED' ? 'interrupted' : 'failed', { error: String((err as Error).message) });
@@ -310,6 +334,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     metrics: { validation },
     extra: { trainable, recipe: rec.description }
   }));
-  await run.setStatus('done', { trainable });
+  await run.setStatus('done', { trainable, ...(recalibrate ? { bias_recalibration: recalibrations } : {}) });
   return { run: run.dir, status: 'done', task, type: data.type, validation, trainable, subjects, dropped: data.dropped };
 }
