@@ -53,13 +53,14 @@ export function freshState(): LoopState {
 const STATE_FILE = 'trainer-state.json';
 const OPTIMIZER_FILE = path.join('optimizer', 'optimizer-state.safetensors');
 
-/** Writes `dir` (e.g. RUN/checkpoints/last) from the model (trainer committed first) and state. */
-export async function writeCheckpoint(dir: string, model: NeuroStormModel, trainer: ModelTrainer, state: LoopState, extra: Record<string, unknown> = {}): Promise<void> {
-  trainer.commit();
-  const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  await saveModel(model, tmp);
-  await trainer.saveOptimizerState(path.join(tmp, OPTIMIZER_FILE));
-  await writeFileAtomic(path.join(tmp, STATE_FILE), JSON.stringify({ ...extra, state }, null, 2) + '\n');
+/** A fresh temp name beside checkpoint `dir`, where a new version is built before `swapIn`. */
+const tempBeside = (dir: string) => `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+
+/**
+ * Puts the complete folder `tmp` in place of `dir`: the old one is renamed aside first and removed
+ * last, so a kill at any point leaves either version whole (resolveCheckpoint finds an `.old-*`).
+ */
+async function swapIn(tmp: string, dir: string): Promise<void> {
   let old: string | null = null;
   if (fs.existsSync(dir)) {
     old = `${dir}.old-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
@@ -67,6 +68,16 @@ export async function writeCheckpoint(dir: string, model: NeuroStormModel, train
   }
   await fs.promises.rename(tmp, dir);
   if (old) await fs.promises.rm(old, { recursive: true, force: true });
+}
+
+/** Writes `dir` (e.g. RUN/checkpoints/last) from the model (trainer committed first) and state. */
+export async function writeCheckpoint(dir: string, model: NeuroStormModel, trainer: ModelTrainer, state: LoopState, extra: Record<string, unknown> = {}): Promise<void> {
+  trainer.commit();
+  const tmp = tempBeside(dir);
+  await saveModel(model, tmp);
+  await trainer.saveOptimizerState(path.join(tmp, OPTIMIZER_FILE));
+  await writeFileAtomic(path.join(tmp, STATE_FILE), JSON.stringify({ ...extra, state }, null, 2) + '\n');
+  await swapIn(tmp, dir);
 }
 
 /**
@@ -78,18 +89,12 @@ export async function replaceCheckpointModel(dir: string, model: NeuroStormModel
   const folder = resolveCheckpoint(dir);
   if (!folder) throw new WeightsError('no complete checkpoint', { file: dir });
   const json = JSON.parse(fs.readFileSync(path.join(folder, STATE_FILE), 'utf8')) as Record<string, unknown>;
-  const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const tmp = tempBeside(dir);
   await saveModel(model, tmp);
   await fs.promises.mkdir(path.dirname(path.join(tmp, OPTIMIZER_FILE)), { recursive: true });
   await fs.promises.copyFile(path.join(folder, OPTIMIZER_FILE), path.join(tmp, OPTIMIZER_FILE));
   await writeFileAtomic(path.join(tmp, STATE_FILE), JSON.stringify({ ...json, ...extra }, null, 2) + '\n');
-  let old: string | null = null;
-  if (fs.existsSync(dir)) {
-    old = `${dir}.old-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    await fs.promises.rename(dir, old);
-  }
-  await fs.promises.rename(tmp, dir);
-  if (old) await fs.promises.rm(old, { recursive: true, force: true });
+  await swapIn(tmp, dir);
   if (folder !== dir) await fs.promises.rm(folder, { recursive: true, force: true });
 }
 
