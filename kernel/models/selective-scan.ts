@@ -22,15 +22,15 @@
  * exp(S), x·exp(−S) and chunk-entry states. Each window group of selectiveScan is one region from its
  * small inputs (u, δ, A, B, C) whose backward recomputes the forward and runs that solve's backward
  * (sharing exp(S) and x·exp(−S) with it), the groups one after another (scanGroup), each group in
- * window blocks (cache blocking). Inputs are padded once per block to the recurrence length
- * (scanLength), not the [M, L, N, E] state tensors per level. It is the exact gradient of the floored
+ * window blocks (cache blocking). Inputs are padded once per group to the recurrence length
+ * (scanLength) and split into the blocks, not the [M, L, N, E] state tensors per level. It is the exact gradient of the floored
  * chunked function above (a floor's Max passes no gradient where it is active), so it equals what
  * generic autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
  */
 import type { Tensor } from '../graph/tensor';
 import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
 import { cumsum, sum } from '../graph/api/reduce';
-import { concat, pad, reshape, slice, sliceAxis, transpose } from '../graph/api/shape';
+import { concat, pad, reshape, slice, sliceAxis, split, transpose } from '../graph/api/shape';
 import { matmul } from '../graph/api/linalg';
 import { withCustomGradient } from '../graph/custom-gradient';
 
@@ -60,9 +60,10 @@ export type ScanBackward = 'recurrence' | 'autodiff';
  * blocks of 2 windows, 2.8 MB per state tensor). Training groups are large (few gradient regions,
  * kernel/train/trainer.ts); splitting their scan into blocks keeps an elementwise pass's inputs and
  * output (~9 MB) inside this machine's 32 MB L3 cache, where with 2^22 blocks (3 × 15 MB) they did
- * not fit. The price is graph size: the official TPT step has 3.8× the nodes and onnxruntime's session
- * creation takes ~60 s instead of ~15 s, once per trainer. Measured side by side (2^22 / 2^21 / 2^20:
- * official TPT step CPU 1 / 0.92 / 0.89): kernel/models/README.md.
+ * not fit. The price is graph size: the official TPT step has 3.4× the nodes (138,541 vs 40,807 with
+ * one block per group; 154,657 before the blocks shared their input pads, splits and cuts) and
+ * onnxruntime's session creation, once per trainer, takes several times longer. Measured side by side
+ * (2^22 / 2^21 / 2^20: official TPT step CPU 1 / 0.92 / 0.89): kernel/models/README.md.
  */
 export const SCAN_BLOCK_ELEMENTS = 1 << 20;
 
@@ -170,27 +171,31 @@ function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
   const eS = exp(S);
   const d = div(xs, eS);
   const acc = cumsum(d, 2); // Σ_{s≤t} exp(−S_s)·x_s within the chunk
-  const lastOf = (t: Tensor) => reshape(sliceAxis(t, 2, chunk - 1, chunk), [t.shape[0], nc, t.shape[3], t.shape[4]]);
+  // Per-chunk tensors stay [M, nc, 1, ·, ·] (the chunk axis kept) and are reshaped only where the
+  // level above reads or returns them: fewer Reshape nodes per level (onnxruntime pays per node; the
+  // values are the same elementwise products).
+  const lastOf = (t: Tensor) => sliceAxis(t, 2, chunk - 1, chunk);
+  const to4 = (t: Tensor) => reshape(t, [M, nc, t.shape[3], t.shape[4]]);
   const chunk5 = (t: Tensor) => reshape(t, [M, nc, 1, t.shape[2], t.shape[3]]);
   const lastS = lastOf(S);
   const lastES = lastOf(eS);
-  const level = chunkedSolve(maximum(lastS, LOG_DECAY_FLOOR), mul(lastES, lastOf(acc)), chunk);
+  const level = chunkedSolve(to4(maximum(lastS, LOG_DECAY_FLOOR)), to4(mul(lastES, lastOf(acc))), chunk);
   // State entering chunk c = end state of chunk c−1 (zero for the first chunk); h = exp(S)·(h_in + acc).
-  const entering = pad(sliceAxis(level.h, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]]); // [M, nc, E, N]
-  const h = unpad(mul(eS, add(acc, chunk5(entering))));
+  const entering = chunk5(pad(sliceAxis(level.h, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]])); // [M, nc, 1, E, N]
+  const h = unpad(mul(eS, add(acc, entering)));
   const backward = (g: Tensor): [Tensor | null, Tensor] => {
     const w = cumsum(mul(reshape(padT(g), [M, nc, chunk, E, N]), eS), 2, { reverse: true });
     // w_0 of chunks 1..nc−1 (one Slice over both axes), zero for the last chunk.
     const next = reshape(slice(w, { starts: [1, 0], ends: [nc, 1], axes: [1, 2] }), [M, nc - 1, E, N]);
     const gEnd = pad(next, [[0, 0], [0, 1], [0, 0], [0, 0]]);
     const [gDecay, gValue] = level.backward(gEnd);
-    const endWeighted = mul(gValue, lastES); // v·exp(S_{K−1})
-    const W = add(w, chunk5(endWeighted));
+    const endWeighted = mul(chunk5(gValue), lastES); // v·exp(S_{K−1})
+    const W = add(w, endWeighted);
     const unfloored = mul(endWeighted, entering); // v·exp(S_{K−1})·h_in
-    const floored = gDecay ? mul(gDecay, cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
+    const floored = gDecay ? mul(chunk5(gDecay), cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
     const perChunk = floored ? sub(floored, unfloored) : neg(unfloored);
-    const before = add(cumsum(d, 2, { exclusive: true }), chunk5(entering)); // h_{t−1}·exp(−S_{t−1})
-    return [unpad(add(mul(W, before), chunk5(perChunk))), unpad(div(W, eS))];
+    const before = add(cumsum(d, 2, { exclusive: true }), entering); // h_{t−1}·exp(−S_{t−1})
+    return [unpad(add(mul(W, before), perChunk)), unpad(div(W, eS))];
   };
   return { h, backward };
 }
@@ -250,9 +255,9 @@ const firstSteps = (t: Tensor, L: number) => (t.shape[1] === L ? t : sliceAxis(t
  * The scan of one window group on inputs already padded to the recurrence length: ordinary nodes (the
  * solve's backward builder is used only when the group backward recomputes it).
  */
-function scanCore(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number): { y: Tensor; solve: Solve; deltaA: Tensor; du: Tensor } {
+function scanCore(u: Tensor, delta: Tensor, AT: Tensor, B: Tensor, C: Tensor, chunk: number): { y: Tensor; solve: Solve; deltaA: Tensor; du: Tensor } {
   const [M, L, E] = u.shape;
-  const N = A.shape[1];
+  const N = AT.shape[0];
   // The state is laid out [M, L, N, E] (channels innermost): the three broadcasts below (δ·A, δu·B,
   // C·h) then run over contiguous spans of E (72–576) instead of N = 16, which onnxruntime's
   // broadcasting kernels process several times faster; the C contraction is one MatMul
@@ -261,17 +266,21 @@ function scanCore(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chu
   const dT = reshape(delta, [M, L, 1, E]);
   const du = mul(delta, u);
   const x = mul(reshape(du, [M, L, 1, E]), reshape(B, [M, L, N, 1]));
-  const deltaA = mul(dT, transpose(A, [1, 0]));
+  const deltaA = mul(dT, AT);
   const solve = chunkedSolve(maximum(deltaA, LOG_DECAY_FLOOR), x, chunk);
   return { y: reshape(matmul(reshape(C, [M, L, 1, N]), solve.h), [M, L, E]), solve, deltaA, du };
 }
 
-/** The forward of one window group: pad the small inputs once, scan, slice y. */
-function scanForward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, chunk: number): Tensor {
-  const L = u.shape[1];
-  const Lp = scanLength(L, chunk);
-  const p = (t: Tensor) => padSteps(t, Lp);
-  return firstSteps(scanCore(p(u), p(delta), A, p(B), p(C), chunk).y, L);
+/**
+ * A group's small inputs, each padded once to the recurrence length and cut into the window blocks by
+ * one Split (instead of a Slice and a Pad per block and input: the official TPT step has ~440 blocks,
+ * and onnxruntime pays per node, kernel/models/README.md).
+ */
+function blocksOf(ts: Tensor[], spans: [number, number][], Lp: number): Tensor[][] {
+  return ts.map(t => {
+    const p = padSteps(t, Lp);
+    return spans.length === 1 ? [p] : split(p, spans.map(([lo, hi]) => hi - lo), 0);
+  });
 }
 
 /**
@@ -296,9 +305,15 @@ interface BackwardChain {
  */
 function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, o: GroupOptions, chain: BackwardChain): Tensor {
   const { chunk, backward } = o;
-  const spans = blockSpans(u.shape[0], u.shape[1], A.shape[0], A.shape[1], chunk, o.block);
-  const part = (t: Tensor, [lo, hi]: [number, number]) => (spans.length === 1 ? t : sliceAxis(t, 0, lo, hi));
-  const forward = () => concat(spans.map(s => scanForward(part(u, s), part(delta, s), A, part(B, s), part(C, s), chunk)), 0);
+  const L = u.shape[1];
+  const Lp = scanLength(L, chunk);
+  const spans = blockSpans(u.shape[0], L, A.shape[0], A.shape[1], chunk, o.block);
+  // Blocks join padded and y is cut back to L once; A's transpose is shared by every block.
+  const forward = () => {
+    const [us, ds, Bs, Cs] = blocksOf([u, delta, B, C], spans, Lp);
+    const AT = transpose(A, [1, 0]);
+    return firstSteps(concat(spans.map((_, k) => scanCore(us[k], ds[k], AT, Bs[k], Cs[k], chunk).y), 0), L);
+  };
   if (u.shape[1] === 1 || backward === 'autodiff') return forward();
   return withCustomGradient('selectiveScan', [u, delta, A, B, C], forward, ({ gy, needs }) => {
     if (chain.built.has(index)) {
@@ -309,13 +324,16 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
     const token = chain.last ? add(scalarOf(gy), chain.last) : scalarOf(gy);
     const zero = mul(token, 0);
     const [dt, gt] = [add(delta, zero), add(gy, zero)];
-    const parts = spans.map(s => scanGroupBackward(part(u, s), part(dt, s), A, part(B, s), part(C, s), part(gt, s), needs, chunk));
+    const [us, ds, Bs, Cs, gs] = blocksOf([u, dt, B, C, gt], spans, Lp);
+    const AT = transpose(A, [1, 0]);
+    const parts = spans.map((_, k) => scanGroupBackward(us[k], ds[k], AT, Bs[k], Cs[k], gs[k], needs, chunk));
     // Per input [u, δ, A, B, C]: A (index 2) is shared by every window, so its block gradients add;
-    // the others are per window and the blocks' pieces join along the window axis.
+    // the others are per window: the blocks' padded pieces join along the window axis and are cut
+    // back to L once.
     const grads = [0, 1, 2, 3, 4].map(i => {
       const ts = parts.map(p => p[i]).filter((t): t is Tensor => t !== null);
       if (!ts.length) return null;
-      return i === 2 ? ts.reduce((a, b) => add(a, b)) : concat(ts, 0);
+      return i === 2 ? transpose(ts.reduce((a, b) => add(a, b)), [1, 0]) : firstSteps(concat(ts, 0), L);
     });
     const present = grads.filter((t): t is Tensor => t !== null);
     chain.last = present.map(scalarOf).reduce((a, b) => add(a, b));
@@ -325,19 +343,18 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
 
 /**
  * [∂L/∂u, ∂L/∂δ, ∂L/∂A, ∂L/∂B, ∂L/∂C] of one group from its inputs and g = ∂L/∂y (δ and g tied by
- * the caller), all padded once to the recurrence length (g = 0 on padded steps, so no gradient flows
- * from them; the gradients are sliced back, and δ = 0 there adds nothing to ∂L/∂A). The forward is
+ * the caller), all one block of the group's inputs padded to the recurrence length (g = 0 on padded
+ * steps, so no gradient flows from them; the caller cuts the joined gradients back, and δ = 0 there
+ * adds nothing to ∂L/∂A; ∂L/∂A comes back as [N, E], the caller transposes the blocks' sum once). The forward is
  * recomputed and its solve's backward reuses its exp(S) and x·exp(−S). ∂L/∂h = C ⊗ g, ∂L/∂C = h·g
  * (one MatMul); the solve gives ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and
  * ∂L/∂B = ∂L/∂x·δu (MatMuls over N and E); log a = max(δ·A, floor) passes ∂L/∂log a where
  * δ·A ≥ floor (ties included) to δ (Σ over N of ·A) and A (Σ over windows and steps of ·δ).
  */
-function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Tensor, g: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
-  const [M, L, E] = u.shape;
-  const N = A.shape[1];
-  const Lp = scanLength(L, chunk);
-  const [uP, dP, BP, CP, gP] = [u, delta, B, C, g].map(t => padSteps(t, Lp));
-  const { solve, deltaA, du } = scanCore(uP, dP, A, BP, CP, chunk);
+function scanGroupBackward(uP: Tensor, dP: Tensor, AT: Tensor, BP: Tensor, CP: Tensor, gP: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
+  const [M, Lp, E] = uP.shape;
+  const N = AT.shape[0];
+  const { solve, deltaA, du } = scanCore(uP, dP, AT, BP, CP, chunk);
   const gh = mul(reshape(CP, [M, Lp, N, 1]), reshape(gP, [M, Lp, 1, E]));
   const dC = needs[4] ? reshape(matmul(solve.h, reshape(gP, [M, Lp, E, 1])), [M, Lp, N]) : null;
   const [dLogA, dx] = solve.backward(gh);
@@ -349,9 +366,8 @@ function scanGroupBackward(u: Tensor, delta: Tensor, A: Tensor, B: Tensor, C: Te
   if (dLogA && (needs[1] || needs[2])) {
     // The mask as 0/1 times the gradient: Cast + Mul run several times faster than onnxruntime's Where here.
     const gl = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
-    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, transpose(A, [1, 0])), [2]), [M, Lp, E]));
-    if (needs[2]) dA = transpose(sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]), [1, 0]);
+    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, AT), [2]), [M, Lp, E]));
+    if (needs[2]) dA = sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]);
   }
-  const cut = (t: Tensor | null) => (t ? firstSteps(t, L) : null);
-  return [cut(dU), cut(dDelta), dA, cut(dB), cut(dC)];
+  return [dU, dDelta, dA, dB, dC];
 }

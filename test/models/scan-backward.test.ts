@@ -158,6 +158,26 @@ describe('selectiveScan: custom backward', () => {
     for (const n of names) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
   });
 
+  it('pads and splits a group\'s small inputs once for all its window blocks (no Slice or Pad per block and input)', () => {
+    // block 384: each of the 4 windows (23 steps padded to 32, E 3, N 4) is its own block.
+    const [M, L, E, N] = [4, 23, 3, 4];
+    const g = new G.Graph('scan_blocks');
+    const u = g.input('u', [M, L, E], 'float64');
+    const d = g.input('delta', [M, L, E], 'float64');
+    const A = g.input('A', [E, N], 'float64');
+    const B = g.input('B', [M, L, N], 'float64');
+    const C = g.input('C', [M, L, N], 'float64');
+    const y = selectiveScan(u, d, A, B, C, { block: 384, backward: 'recurrence' });
+    G.gradients(G.sum(G.mul(y, y)), [u, d, A, B, C]);
+    const small = (op: string) => g.nodes.filter(n => n.op === op && n.inputs[0].rank === 3).length;
+    // Forward u, δ, B, C and backward u, δ, B, C, ∂L/∂y: one Pad and one 4-way Split each.
+    expect(small('Pad')).toBe(9);
+    expect(g.nodes.filter(n => n.op === 'Split' && n.outputs.length === M).length).toBe(9);
+    // y and the four per-window gradients are cut back to L once each, after joining the blocks.
+    expect(g.nodes.filter(n => n.op === 'Slice' && n.inputs[0].rank === 3 && n.outputs[0].shape[1] === L).length).toBe(5);
+    expect(g.nodes.filter(n => n.op === 'Transpose').length).toBe(3);
+  });
+
   it('keeps no [M, L, N, E] forward tensor for the backward, and runs the groups\' backwards in a chain', () => {
     const [M, L, E, N, groups] = [6, 11, 3, 4, 3];
     const g = new G.Graph('scan_chain');
