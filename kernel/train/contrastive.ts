@@ -6,10 +6,9 @@
  */
 import { UsageError } from '../errors';
 import type { NeuroStormModel } from '../models/model';
-import { readBatch } from '../data/sampler';
-import type { CacheHeader } from '../data/frame-cache';
 import { CONTRASTIVE_TEMPERATURE, ContrastiveNorm } from '../models/graph/mae';
 import { pairableSubjects } from './pair-batches';
+import { predictClips } from './predict';
 import type { Sample } from './samples';
 
 /** Width of the contrastive projection (the official EmbHead's 128). */
@@ -49,29 +48,15 @@ export async function contrastiveValidation(model: NeuroStormModel, samples: rea
   const views = [...pairs.map(p => p[0]), ...pairs.map(p => p[1])];
   const values = model.parameterValues();
   const w = values.get('emb:output_head.fc1.weight')!;
-  const headers = new Map<string, CacheHeader>();
-  const f: Float64Array[] = [];
-  for (let i = 0; i < views.length; i += options.batch) {
-    const group = views.slice(i, i + options.batch);
-    const padded = [...group];
-    while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const x = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
-    const bb = (await model.forward({ data: x.data, shape: x.shape })).backbone; // [B, C, d, h, w, t]
-    const C = bb.shape[1];
-    const per = bb.data.length / (bb.shape[0] * C);
-    const E = w.length / C;
-    for (let b = 0; b < group.length; b++) {
-      const pooled = new Float64Array(C);
-      for (let c = 0; c < C; c++) {
-        let acc = 0;
-        for (let k = 0; k < per; k++) acc += bb.data[(b * C + c) * per + k] as number;
-        pooled[c] = acc / per;
-      }
-      const out = new Float64Array(E);
-      for (let e = 0; e < E; e++) for (let c = 0; c < C; c++) out[e] += w[e * C + c] * pooled[c];
-      f.push(out);
-    }
-  }
+  // The pooled backbone output of each view, as the reid predictions pool it; then fc1.
+  const pooled = await predictClips(model, views, { type: 'reid', batch: options.batch, pool: options.pool, centre: options.centre, scale: options.scale });
+  const C = pooled[0].length;
+  const E = w.length / C;
+  const f = pooled.map(p => {
+    const out = new Float64Array(E);
+    for (let e = 0; e < E; e++) for (let c = 0; c < C; c++) out[e] += w[e * C + c] * p[c];
+    return out;
+  });
   if (options.norm === 'batch') {
     const gamma = values.get('emb:output_head.bn1.weight')!;
     const beta = values.get('emb:output_head.bn1.bias')!;

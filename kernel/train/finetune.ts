@@ -279,20 +279,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         state
       );
       const predictWith = rec.predictWith === 'best' && hasCheckpoint(path.join(ckDir, 'best')) ? path.join(ckDir, 'best') : null;
-      let predictor = predictWith ? (await readCheckpoint(predictWith, options.session)).model : model;
+      let predictor: NeuroStormModel;
       let recalibration: BiasRecalibration | null = null;
-      if (recalibrate && hasCheckpoint(predictWith ?? last)) {
+      const predictDir = predictWith ?? last;
+      if (recalibrate && hasCheckpoint(predictDir)) {
         // The threshold fix of the README's "Every pretrained test subject in one class": the bias of
         // the weights that predict is refitted on this fold's training clips only, and stored in
         // their checkpoint (best/, or last/ when they predict) so a resumed run predicts the same.
-        const dir = predictWith ?? last;
+        // recalibrateCheckpoint loads those weights itself, so they are read once.
         ({ model: predictor, recalibration } = await recalibrateCheckpoint(
-          dir,
+          predictDir,
           train.map(s => s.label),
           m => predictClips(m, train, { type: data.type, batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }),
           options.session
         ));
-      }
+      } else predictor = predictWith ? (await readCheckpoint(predictWith, options.session)).model : model;
       // reid: the embeddings retrieval compares are whitened within subject (reid-whitening.ts, ours).
       let whiten: ReidWhitening | null = null;
       if (data.type === 'reid') {
