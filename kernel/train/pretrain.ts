@@ -14,6 +14,10 @@
  * B/2 subjects × 2 different clips (./pair-batches.ts), λ × NT-Xent (τ 0.1) on the pooled encoder
  * output of the masked forward through an EmbHead fc1 (models/graph/mae.ts), and the validation rows
  * gain `valid_contrastive`. kernel/train/README.md, "Subject-contrastive pretraining", says why.
+ * `amplitudeMap` (λ > 0; ours too) adds λ × the amplitude-map loss (models/graph/amplitude-map.ts):
+ * the pooled encoder output of the masked forward, through a fresh cls head with one output per patch,
+ * predicts the unmasked input's centred regional log amplitudes; the validation rows gain
+ * `valid_amplitude_map` (./amplitude-map.ts), the manifest the best constant map's loss beside it.
  */
 import * as path from 'path';
 import { UsageError } from '../errors';
@@ -41,6 +45,9 @@ import { startingModel, withFreshHead, withMae } from './starting-model';
 import { checkPairBatches, pairEpochOrder } from './pair-batches';
 import { CONTRASTIVE_EMBEDDING, contrastiveValidation, contrastiveWeight } from './contrastive';
 import type { ContrastiveNorm } from '../models/graph/mae';
+import type { HeadConfig } from '../models/config';
+import type { HeadKind } from '../models/weights/weight-set';
+import { amplitudeHead, amplitudeMapValidation, amplitudeMapWeight } from './amplitude-map';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
@@ -82,6 +89,12 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
    * BatchNorm1d with batch statistics; models/graph/mae.ts contrastiveLoss says why both exist).
    */
   contrastiveNorm?: ContrastiveNorm;
+  /**
+   * Weight λ ≥ 0 of the amplitude-map term (ours; see the file comment). Default 0: the MAE alone,
+   * exactly as before. The projection (a cls head with one output per patch) starts fresh unless the
+   * starting weights carry one of that width (continuing such a run), and is saved with the model.
+   */
+  amplitudeMap?: number;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -104,6 +117,9 @@ export interface PretrainResult {
   /** With a contrastive term: NT-Xent on the held-out subjects' clip pairs before and after (else absent). */
   initialValidContrastive?: number;
   finalValidContrastive?: number;
+  /** With an amplitude-map term: its held-out loss before and after (else absent). */
+  initialValidAmplitudeMap?: number;
+  finalValidAmplitudeMap?: number;
   history: Record<string, number>[];
 }
 
@@ -176,14 +192,26 @@ function strdNoise(inputs: ReturnType<typeof strdInputs>, rng: Random): Record<s
   return feeds;
 }
 
-/** The model with the MAE configuration of the mask family (window graph or token graph). */
-function withMaskConfig(model: NeuroStormModel, spec: MaskSpec, keepEmb = false): NeuroStormModel {
+/**
+ * The model with the MAE configuration of the mask family (window graph or token graph), keeping the
+ * heads of `keep` (the terms' projections: emb for the contrastive term, cls for the amplitude map);
+ * with none kept no head travels, as before.
+ */
+function withMaskConfig(model: NeuroStormModel, spec: MaskSpec, keep: readonly HeadKind[] = []): NeuroStormModel {
   const cfg = maeConfigFor(model.config, spec);
-  // the contrastive term's projection is the emb head; without it no head travels, as before
-  const emb = keepEmb ? model.weights.heads.get('emb') : undefined;
-  const heads = emb ? new Map([['emb' as const, emb]]) : new Map();
-  const headCfg = emb ? cfg.heads.filter(h => h.kind === 'emb') : cfg.heads;
+  const kinds = keep.filter(k => model.weights.heads.has(k));
+  const heads = new Map(kinds.map(k => [k, model.weights.heads.get(k)!]));
+  const headCfg = kinds.length ? cfg.heads.filter(h => kinds.includes(h.kind)) : cfg.heads;
   return new Model(assembleWeightSet({ ...cfg, heads: headCfg }, model.weights.backbone, model.weights.mae, heads, model.weights.source), model.sessionOptions);
+}
+
+/** The model with a fresh `head` (withFreshHead's seeded official init) added beside its other heads. */
+function addFreshHead(model: NeuroStormModel, head: HeadConfig, seed: number): NeuroStormModel {
+  const fresh = withFreshHead(model, head, seed, true).weights.heads.get(head.kind)!;
+  const heads = new Map(model.weights.heads);
+  heads.set(head.kind, fresh);
+  const cfg = { ...model.config, heads: [...model.config.heads.filter(h => h.kind !== head.kind), head] };
+  return new Model(assembleWeightSet(cfg, model.weights.backbone, model.weights.mae, heads, model.weights.source), model.sessionOptions);
 }
 
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
@@ -192,6 +220,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const strdOption = strdSpec(options.strd);
   const augmentOption = options.augment ?? 'all';
   const contrastiveOption = contrastiveWeight(options.contrastive);
+  const amplitudeOption = amplitudeMapWeight(options.amplitudeMap);
   if (augmentOption !== false && !['all', 'affine', 'intensity'].includes(augmentOption)) throw new UsageError(`unknown augmentation set "${augmentOption}"`, { hint: 'all, affine, intensity, or off' });
   const run = new RunFolder(options.out);
   const resume = options.resume === true;
@@ -210,6 +239,9 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const contrastive = prior ? ((prior.contrastive as number | undefined) ?? 0) : contrastiveOption;
   const contrastiveNorm: ContrastiveNorm = (prior?.contrastive_norm as ContrastiveNorm | undefined) ?? options.contrastiveNorm ?? 'none';
   if (contrastiveNorm !== 'none' && contrastiveNorm !== 'batch') throw new UsageError(`unknown contrastive norm "${contrastiveNorm}"`, { hint: 'none or batch' });
+  // runs written before the term existed had none: 0
+  const amplitudeMap = prior ? ((prior.amplitude_map as number | undefined) ?? 0) : amplitudeOption;
+  const keepHeads: HeadKind[] = [...(contrastive > 0 ? ['emb' as const] : []), ...(amplitudeMap > 0 ? ['cls' as const] : [])];
   const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
     lr: (prior?.lr as number) ?? options.lr, epochs: (prior?.epochs as number) ?? options.epochs, batch: (prior?.batch as number) ?? options.batch,
@@ -238,7 +270,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, ...(contrastive > 0 ? { contrastive_norm: contrastiveNorm } : {}), recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, ...(contrastive > 0 ? { contrastive_norm: contrastiveNorm } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -254,26 +286,34 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let state: LoopState;
   let initialValidLoss: number;
   let initialValidContrastive: number | null = null;
+  let initialValidAmplitude: { loss: number; constant: number } | null = null;
   const validate = (m: NeuroStormModel) => maskedLoss(m, validation, sampler, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, seed });
+  const validateAmplitude = (m: NeuroStormModel) => (amplitudeMap > 0 ? amplitudeMapValidation(m, validation, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale }) : Promise.resolve(null));
   const validateContrastive = (m: NeuroStormModel) => (contrastive > 0 ? contrastiveValidation(m, validation, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale, norm: contrastiveNorm }) : Promise.resolve(null));
   if (resumed) {
     const ck = await readCheckpoint(last, options.session);
-    model = withMaskConfig(ck.model, spec, contrastive > 0);
+    model = withMaskConfig(ck.model, spec, keepHeads);
     state = ck.state;
     initialValidLoss = ck.extra.initialValidLoss as number;
     initialValidContrastive = (ck.extra.initialValidContrastive as number | null | undefined) ?? null;
+    initialValidAmplitude = (ck.extra.initialValidAmplitude as { loss: number; constant: number } | null | undefined) ?? null;
   } else {
     const withParts = withMae(start.model, seed);
     // the projection: a loaded emb head is kept (continuing contrastive pretraining), else fresh
     const projected = contrastive > 0 && !withParts.weights.heads.has('emb') ? withFreshHead(withParts, { kind: 'emb', embeddingSize: CONTRASTIVE_EMBEDDING }, seed, true) : withParts;
-    model = withMaskConfig(projected, spec, contrastive > 0);
+    // the amplitude projection: a loaded cls head of the patch grid's width is kept, else fresh
+    const ampHead = amplitudeHead(projected.config);
+    const loadedAmp = projected.config.heads.some(h => h.kind === 'cls' && h.numClasses === ampHead.numClasses) && projected.weights.heads.has('cls');
+    const withAmp = amplitudeMap > 0 && !loadedAmp ? addFreshHead(projected, ampHead, seed) : projected;
+    model = withMaskConfig(withAmp, spec, keepHeads);
     // a fresh MAE part only: no `from`, or weights without MAE parts (withMae initialised them)
     if (decoderInit === 'zero' && (!start.from || !start.model.weights.mae)) zeroDecoderOutput(model);
     state = freshState();
     initialValidLoss = await validate(model);
     initialValidContrastive = await validateContrastive(model);
+    initialValidAmplitude = await validateAmplitude(model);
   }
-  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined, contrastive, contrastiveNorm });
+  const tr = await makeTrainer(model, { task: 'mae', mode: 'full', batch, frames, optimizer: rec.optimizer, clipGradNorm: rec.clipGradNorm, strd: strd ?? undefined, contrastive, contrastiveNorm, amplitudeMap });
   if (resumed) await restoreOptimizer(last, tr);
   const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
   const root = new Random(seed);
@@ -289,9 +329,11 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
         augment: augment ? (x, _, step) => augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : undefined,
         validate: async m => {
           const con = await validateContrastive(m);
-          return { name: 'masked_loss', value: await validate(m), higherIsBetter: false, extra: con === null ? undefined : { contrastive: con } };
+          const amp = await validateAmplitude(m);
+          const extra = { ...(con === null ? {} : { contrastive: con }), ...(amp === null ? {} : { amplitude_map: amp.loss }) };
+          return { name: 'masked_loss', value: await validate(m), higherIsBetter: false, extra: Object.keys(extra).length ? extra : undefined };
         },
-        extra: contrastive > 0 ? { initialValidLoss, initialValidContrastive } : { initialValidLoss }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
+        extra: { initialValidLoss, ...(contrastive > 0 ? { initialValidContrastive } : {}), ...(amplitudeMap > 0 ? { initialValidAmplitude } : {}) }, events, label: 'pretrain', checkpointEvery: options.checkpointEvery, signal: options.signal, onProgress: options.onProgress
       },
       state
     );
@@ -301,14 +343,21 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   }
   const finalValidLoss = state.history.length ? (state.history[state.history.length - 1].valid_masked_loss as number) : initialValidLoss;
   const finalValidContrastive = state.history.length ? (state.history[state.history.length - 1].valid_contrastive as number | undefined) : initialValidContrastive ?? undefined;
-  const contrastiveMetrics = initialValidContrastive === null ? {} : { initial_valid_contrastive: initialValidContrastive, final_valid_contrastive: finalValidContrastive ?? null };
+  const finalValidAmplitude = state.history.length ? (state.history[state.history.length - 1].valid_amplitude_map as number | undefined) : initialValidAmplitude?.loss;
+  const contrastiveMetrics = {
+    ...(initialValidContrastive === null ? {} : { initial_valid_contrastive: initialValidContrastive, final_valid_contrastive: finalValidContrastive ?? null }),
+    ...(initialValidAmplitude === null
+      ? {}
+      : { initial_valid_amplitude_map: initialValidAmplitude.loss, final_valid_amplitude_map: finalValidAmplitude ?? null, valid_amplitude_map_constant: initialValidAmplitude.constant })
+  };
   await run.writeJson('manifest.json', buildManifest({
     dataHash: data.contentHash, seeds: { run: seed }, provider: tr.trainer.provider,
     timings: { total_seconds: (Date.now() - t0) / 1000 },
     metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best, ...contrastiveMetrics },
-    extra: contrastive > 0 ? { mask: spec, strd, augment, contrastive, recipe: rec.description } : { mask: spec, strd, augment, recipe: rec.description }
+    extra: { mask: spec, strd, augment, ...(contrastive > 0 ? { contrastive } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), recipe: rec.description }
   }));
   await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss, ...contrastiveMetrics });
   const con = initialValidContrastive === null ? {} : { initialValidContrastive, finalValidContrastive };
-  return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, ...con, history: state.history };
+  const amp = initialValidAmplitude === null ? {} : { initialValidAmplitudeMap: initialValidAmplitude.loss, finalValidAmplitudeMap: finalValidAmplitude };
+  return { run: run.dir, status: 'done', initialValidLoss, finalValidLoss, ...con, ...amp, history: state.history };
 }

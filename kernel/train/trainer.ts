@@ -45,6 +45,8 @@ export interface TrainerOptions {
   contrastive?: number;
   /** MAE only: the contrastive projection's normalisation ('none' default, 'batch': batch statistics). */
   contrastiveNorm?: ContrastiveNorm;
+  /** MAE only: weight of the amplitude-map term (ours; models/graph/amplitude-map.ts); 0 or absent: off. */
+  amplitudeMap?: number;
   /** Activation recomputation in the step graph (kernel/graph/recompute.ts); default on. */
   recompute?: boolean | RecomputeOptions;
 }
@@ -77,7 +79,7 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
   let loss: Tensor;
   if (options.task === 'mae') {
     if (!model.weights.mae) throw new UsageError('no MAE weights are loaded');
-    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd, contrastive: options.contrastive, contrastiveNorm: options.contrastiveNorm });
+    built = buildMaeGraph(cfg, { batch: options.batch, frames: options.frames, dtype, trainable, lossAsOutput: false, scanGroupElements: options.scanGroupElements ?? TRAIN_SCAN_GROUP_ELEMENTS, strd: options.strd, contrastive: options.contrastive, contrastiveNorm: options.contrastiveNorm, amplitudeMap: options.amplitudeMap });
     loss = built.outputs.loss;
   } else {
     const headCfg = cfg.heads.find(h => h.kind === options.task);

@@ -49,6 +49,12 @@ export interface BuildOptions {
   contrastive?: number;
   /** The contrastive projection's normalisation before L2 (./mae.ts contrastiveLoss; default 'none'). */
   contrastiveNorm?: ContrastiveNorm;
+  /**
+   * MAE training steps: weight λ of the amplitude-map term (ours; ./amplitude-map.ts); needs a cls head
+   * with gx·gy·gz classes in the configuration (its Linear is the projection). 0 or absent: the graph
+   * of before, node for node. Adds outputs `masked_loss` and `amplitude_map_loss`.
+   */
+  amplitudeMap?: number;
 }
 
 export interface BuiltGraph {
@@ -114,15 +120,18 @@ export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): Bui
   const weight = options.contrastive ?? 0;
   if (weight > 0 && !cfg.heads.some(h => h.kind === 'emb')) throw new ConfigError('the contrastive term needs an emb head (its fc1 is the projection)', { hint: 'pretrain() adds one when contrastive > 0' });
   const contrastive = weight > 0 ? { weight, projection: new HeadScope(p, 'emb'), norm: options.contrastiveNorm } : undefined;
-  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd, contrastive);
+  const ampWeight = options.amplitudeMap ?? 0;
+  const patches = sizes.patchGrid.reduce((a, b) => a * b, 1);
+  if (ampWeight > 0 && !cfg.heads.some(h => h.kind === 'cls' && h.numClasses === patches)) throw new ConfigError(`the amplitude-map term needs a cls head with ${patches} outputs (one per patch; its Linear is the projection)`, { hint: 'pretrain() adds one when amplitudeMap > 0' });
+  const amplitude = ampWeight > 0 ? { weight: ampWeight, projection: new HeadScope(p, 'cls') } : undefined;
+  const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd, contrastive, amplitude);
   const outputs: Record<string, Tensor> = {
     pred: g.output('pred', out.pred),
     loss: options.lossAsOutput === false ? out.loss : g.output('loss', out.loss),
     window_loss: g.output('window_loss', out.unitLoss)
   };
-  if (out.maskedLoss && out.contrastiveLoss) {
-    outputs.masked_loss = g.output('masked_loss', out.maskedLoss);
-    outputs.contrastive_loss = g.output('contrastive_loss', out.contrastiveLoss);
-  }
+  if (out.maskedLoss) outputs.masked_loss = g.output('masked_loss', out.maskedLoss);
+  if (out.contrastiveLoss) outputs.contrastive_loss = g.output('contrastive_loss', out.contrastiveLoss);
+  if (out.amplitudeMapLoss) outputs.amplitude_map_loss = g.output('amplitude_map_loss', out.amplitudeMapLoss);
   return { graph: g, params: p, outputs };
 }

@@ -6,6 +6,9 @@
  * With `contrastive` (training steps only; ours, not the official code's: its `--use_contrastive`
  * is non-functional for NeuroSTORM, spec §3), λ × NT-Xent on the mean-pooled encoder output of the
  * same forward is added to the masked loss (kernel/train/README.md, "Subject-contrastive pretraining").
+ * With `amplitude` (training steps only; ours too), λ × the amplitude-map loss of ./amplitude-map.ts
+ * (the pooled encoder output of the same forward predicting the unmasked input's regional log
+ * amplitudes) is added as well.
  */
 import type { Tensor } from '../../graph/tensor';
 import { add, div, mul, sqrt, sub } from '../../graph/api/math';
@@ -22,6 +25,7 @@ import type { Taps } from './taps';
 import { StrdSpec, withStrd } from './strd';
 import { partition, toChannelsFirst, unpartition } from './window';
 import { poolTokens } from './heads';
+import { AmplitudeMapTerm, amplitudeMapLoss, amplitudeTarget } from './amplitude-map';
 
 /** Temperature of the contrastive term (the official EmbHead + NT-Xent uses 0.1, spec §3). */
 export const CONTRASTIVE_TEMPERATURE = 0.1;
@@ -71,12 +75,15 @@ export function applyMask(p: ParamScope, cfg: NeuroStormConfig, tokens: Tensor, 
 
 export interface MaeOutputs {
   pred: Tensor;
-  /** The training loss: the masked loss, plus λ × contrastive with a contrastive term. */
+  /** The training loss: the masked loss, plus λ × contrastive and λ × amplitude map with those terms. */
   loss: Tensor;
   unitLoss: Tensor;
-  /** With a contrastive term: the masked loss and the NT-Xent on their own. */
+  /** With a contrastive or amplitude-map term: the masked loss on its own. */
   maskedLoss?: Tensor;
+  /** With a contrastive term: the NT-Xent on its own. */
   contrastiveLoss?: Tensor;
+  /** With an amplitude-map term: its loss on its own (before λ). */
+  amplitudeMapLoss?: Tensor;
 }
 
 /**
@@ -101,7 +108,7 @@ export function contrastiveLoss(latent: Tensor, projection: ParamScope, norm: Co
 }
 
 /** The MAE forward with a given mask [B, units] (1 = masked), returning pred, loss and per-unit loss. */
-export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps, strd?: StrdSpec, contrastive?: ContrastiveTerm): MaeOutputs {
+export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, sizes: DerivedSizes, x: Tensor, mask: Tensor, taps?: Taps, strd?: StrdSpec, contrastive?: ContrastiveTerm, amplitude?: AmplitudeMapTerm): MaeOutputs {
   const tokens = applyMask(p, cfg, patchEmbed(p, cfg, x), mask);
   taps?.record('masked_tokens', toChannelsFirst(tokens));
   const latent = encoder(p, strd ? withStrd(mixer, strd) : mixer, sizes, tokens, { prompts: false });
@@ -125,7 +132,18 @@ export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, s
       ? reshape(mean(partition(tokenErr, cfg.windowSize), [1, 2]), [B, mask.shape[1]])
       : reshape(tokenErr, [B, mask.shape[1]]);
   const loss = div(sum(mul(unitLoss, mask)), sum(mask));
-  if (!contrastive || contrastive.weight === 0) return { pred, loss, unitLoss };
-  const con = contrastiveLoss(latent, contrastive.projection, contrastive.norm);
-  return { pred, loss: add(loss, mul(con, contrastive.weight)), unitLoss, maskedLoss: loss, contrastiveLoss: con };
+  const withCon = contrastive !== undefined && contrastive.weight > 0;
+  const withAmp = amplitude !== undefined && amplitude.weight > 0;
+  // no term: the graph of before, node for node
+  if (!withCon && !withAmp) return { pred, loss, unitLoss };
+  const out: MaeOutputs = { pred, loss, unitLoss, maskedLoss: loss };
+  if (withCon) {
+    out.contrastiveLoss = contrastiveLoss(latent, contrastive.projection, contrastive.norm);
+    out.loss = add(out.loss, mul(out.contrastiveLoss, contrastive.weight));
+  }
+  if (withAmp) {
+    out.amplitudeMapLoss = amplitudeMapLoss(latent, amplitude.projection, amplitudeTarget(patchify(cfg, mul(x, x))));
+    out.loss = add(out.loss, mul(out.amplitudeMapLoss, amplitude.weight));
+  }
+  return out;
 }

@@ -30,7 +30,8 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
     'strd-temporal': { type: 'number', integer: true, min: 1, max: 64, description: 'STRD temporal neighbourhood edge in frames (default 5; implies --strd)' },
     augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' },
     contrastive: { type: 'number', min: 0, description: 'weight of the subject-contrastive term (ours: batches of subjects x 2 clips, NT-Xent tau 0.1 on the pooled encoder output; default 0 = off; needs an even --batch >= 4)' },
-    'contrastive-norm': { type: 'string', choices: ['none', 'batch'], description: 'normalisation of the contrastive projection before L2: none (default) or batch (BatchNorm with batch statistics)' }
+    'contrastive-norm': { type: 'string', choices: ['none', 'batch'], description: 'normalisation of the contrastive projection before L2: none (default) or batch (BatchNorm with batch statistics)' },
+    'amplitude-map': { type: 'number', min: 0, description: 'weight of the amplitude-map term (ours: the pooled encoder output predicts the input\'s centred log amplitude per patch through a linear layer; default 0 = off)' }
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
@@ -45,6 +46,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
       augment: flags.augment === 'off' ? false : (flags.augment as 'all' | 'affine' | 'intensity' | undefined),
       contrastive: flags.contrastive as number | undefined,
       contrastiveNorm: flags.contrastiveNorm as 'none' | 'batch' | undefined,
+      amplitudeMap: flags.amplitudeMap as number | undefined,
       signal: ctx.signal,
       onProgress: ctx.onProgress
     }));
