@@ -15,7 +15,8 @@
  * output of the masked forward through an EmbHead fc1 (models/graph/mae.ts), and the validation rows
  * gain `valid_contrastive`. kernel/train/README.md, "Subject-contrastive pretraining", says why.
  * `amplitudeMap` (λ > 0; ours too) adds λ × the amplitude-map loss (models/graph/amplitude-map.ts):
- * the pooled encoder output of the masked forward, through a fresh cls head with one output per patch,
+ * the pooled encoder output of the masked forward, through a fresh cls head with one output per patch
+ * (weight 0, bias the training clips' mean map: ./amplitude-map.ts amplitudeMeanMap says why),
  * predicts the unmasked input's centred regional log amplitudes; the validation rows gain
  * `valid_amplitude_map` (./amplitude-map.ts), the manifest the best constant map's loss beside it.
  */
@@ -47,7 +48,7 @@ import { CONTRASTIVE_EMBEDDING, contrastiveValidation, contrastiveWeight } from 
 import type { ContrastiveNorm } from '../models/graph/mae';
 import type { HeadConfig } from '../models/config';
 import type { HeadKind } from '../models/weights/weight-set';
-import { amplitudeHead, amplitudeMapValidation, amplitudeMapWeight } from './amplitude-map';
+import { amplitudeHead, amplitudeMapValidation, amplitudeMapWeight, amplitudeMeanMap } from './amplitude-map';
 import { trainer as makeTrainer } from './trainer';
 
 export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
@@ -306,6 +307,12 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     const loadedAmp = projected.config.heads.some(h => h.kind === 'cls' && h.numClasses === ampHead.numClasses) && projected.weights.heads.has('cls');
     const withAmp = amplitudeMap > 0 && !loadedAmp ? addFreshHead(projected, ampHead, seed) : projected;
     model = withMaskConfig(withAmp, spec, keepHeads);
+    if (amplitudeMap > 0 && !loadedAmp) {
+      // a fresh projection starts at the training clips' mean map, weight 0 (amplitudeMeanMap says why)
+      const bias = await amplitudeMeanMap(train, model.config.patchSize, { batch, pool: resolved.pool, centre: resolved.centre, scale: resolved.scale });
+      model.setParameter('cls:output_head.head.head.bias', bias);
+      model.setParameter('cls:output_head.head.head.weight', new Float32Array(model.parameterValues().get('cls:output_head.head.head.weight')!.length));
+    }
     // a fresh MAE part only: no `from`, or weights without MAE parts (withMae initialised them)
     if (decoderInit === 'zero' && (!start.from || !start.model.weights.mae)) zeroDecoderOutput(model);
     state = freshState();
@@ -317,6 +324,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (resumed) await restoreOptimizer(last, tr);
   const events = run.readJsonl<Record<string, unknown>>('events.jsonl').filter(e => (e.step as number) <= state.step);
   const root = new Random(seed);
+  let unaugmented: HostTensor | null = null;
   const perEpoch = contrastive > 0 ? pairSteps : Math.floor(train.length / batch);
   try {
     state = await runLoop(
@@ -325,8 +333,19 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
         schedule: rec.schedule(perEpoch * rec.epochs), patience: rec.patience,
         order: contrastive > 0 ? epoch => pairEpochOrder(train, seed, epoch, batch) : undefined,
         feed: (clips, step) => sampler(clips.length, root.fork(`mask-${step}`)),
-        extraFeeds: strd ? (_, step) => strdNoise(strdInputs(deriveSizes(model.config, frames), batch), root.fork(`strd-${step}`)) : undefined,
-        augment: augment ? (x, _, step) => augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : undefined,
+        extraFeeds: strd || amplitudeMap > 0
+          ? (_, step) => ({
+              ...(strd ? strdNoise(strdInputs(deriveSizes(model.config, frames), batch), root.fork(`strd-${step}`)) : {}),
+              ...(amplitudeMap > 0 ? { amplitude_x: unaugmented! } : {})
+            })
+          : undefined,
+        // the amplitude-map target is computed from the clip before augmentation (models/graph/amplitude-map.ts)
+        augment: augment || amplitudeMap > 0
+          ? (x, _, step) => {
+              unaugmented = x;
+              return augment ? augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : x;
+            }
+          : undefined,
         validate: async m => {
           const con = await validateContrastive(m);
           const amp = await validateAmplitude(m);

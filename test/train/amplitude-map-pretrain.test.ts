@@ -2,8 +2,9 @@
  * Amplitude-map MAE pretraining (ours; models/graph/amplitude-map.ts): λ = 0 builds today's training
  * graph byte for byte; λ > 0 adds λ × the mean squared error between a Linear of the pooled encoder
  * output and the unmasked input's centred log amplitude per patch, whose value equals the same formula
- * computed on the host; the flag is parsed, a negative weight refused, and a short run records the
- * weight, reports the held-out term and resumes exactly after an interrupt.
+ * computed on the host; the flag is parsed, a negative weight refused, and a short run starts the
+ * projection at the training clips' mean map, records the weight, reports the held-out term and
+ * resumes exactly after an interrupt.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -58,7 +59,7 @@ describe('the MAE training graph', () => {
     expect(Buffer.from(zeroHeaded).equals(Buffer.from(base))).toBe(true);
   });
 
-  test('λ > 0: the term equals the host formula on the pooled latent and the input; loss = masked + λ × term; masked loss as λ = 0', async () => {
+  test('λ > 0: the term equals the host formula on the pooled latent and the amplitude_x input; loss = masked + λ × term; masked loss as λ = 0', async () => {
     const model = withFreshHead(withMae(models.create(cfg, { seed: 1, mae: true }), 1), amplitudeHead(cfg), 1, true);
     expect(model.config.heads[0]).toEqual({ kind: 'cls', numClasses: 512 });
     const T = 20;
@@ -71,6 +72,11 @@ describe('the MAE training graph', () => {
       for (let i = 0; i < E; i++)
         for (let r = 0; r < E * E * T; r++) x[((b * E + i) * E * E * T) + r] = i < 6 ? 0 : (rng.next() - 0.5) * (1 + (b + 1) * i / E);
     const xt = { data: x, shape: [B, 1, E, E, E, T] };
+    // the target's input (the clip before augmentation in training): here another volume, x with its
+    // amplitude ramp reversed, so the test sees which input the target is computed from
+    const src = new Float32Array(x.length);
+    for (let b = 0; b < B; b++) for (let i = 0; i < E; i++) src.set(x.subarray((b * E + i) * E * E * T, (b * E + i + 1) * E * E * T), (b * E + (E - 1 - i)) * E * E * T);
+    const st = { data: src, shape: xt.shape };
     const mask = (await maskSampler(model.config, { spatial: 'window', time: 'random', ratio: 0.5 }, T))(B, new Random(4));
     const values = model.parameterValues();
     const run = async (amplitudeMap: number) => {
@@ -78,7 +84,7 @@ describe('the MAE training graph', () => {
       if (amplitudeMap > 0) expect(built.params.names()).toContain('cls:output_head.head.head.weight');
       const s = await createSession(built.graph, { provider: 'cpu', cache: false, initializers: Object.fromEntries(built.params.names().map(n => [n, values.get(n)!])) });
       try {
-        return await s.run({ x: xt, mask });
+        return await s.run(amplitudeMap > 0 ? { x: xt, mask, amplitude_x: st } : { x: xt, mask });
       } finally {
         await s.release();
       }
@@ -104,7 +110,7 @@ describe('the MAE training graph', () => {
         for (let k = 0; k < per; k++) s += Number(lat.data[(b * C + c) * per + k]);
         return s / per;
       });
-      const target = amplitudeTargetHost(x.subarray(b * clip, (b + 1) * clip), [1, E, E, E, T], model.config.patchSize);
+      const target = amplitudeTargetHost(src.subarray(b * clip, (b + 1) * clip), [1, E, E, E, T], model.config.patchSize);
       for (let p = 0; p < P; p++) {
         let pred = bias[p];
         for (let c = 0; c < C; c++) pred += w[p * C + c] * pooled[c];
@@ -134,6 +140,12 @@ describe('pretraining with the term', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'full', 'manifest.json'), 'utf8'));
     expect(manifest.metrics).toMatchObject({ initial_valid_amplitude_map: full.initialValidAmplitudeMap, final_valid_amplitude_map: full.finalValidAmplitudeMap });
     expect(manifest.metrics.valid_amplitude_map_constant).toBeGreaterThan(0);
+    // the projection starts at the training clips' mean map (weight 0): the held-out term starts at
+    // the best constant map's loss or a little above (the training and held-out mean maps differ),
+    // not at the loss of a random map (300x the constant map's on the benefit bench's cohort)
+    const constant = manifest.metrics.valid_amplitude_map_constant as number;
+    expect(full.initialValidAmplitudeMap!).toBeGreaterThanOrEqual(constant);
+    expect(full.initialValidAmplitudeMap!).toBeLessThan(3 * constant);
     // the projection is saved with the model
     const best = await models.load(path.join(root, 'full', 'checkpoints', 'best'));
     expect(best.weights.mae).not.toBeNull();

@@ -5,11 +5,18 @@
  * Without it the pooled latent of the skip-free NeuroSTORM MAE keeps the brain-wide time courses and
  * loses the between-subject regional amplitudes that the heads (which pool the same way) need.
  *
- * Target, per clip and per patch p of the patch grid (the patchify of the masked loss):
+ * Target, from the step's input before augmentation (graph input `amplitude_x`, the same shape as x;
+ * pretrain() feeds the clip as read, the training step's x being augmented), per clip and per patch p
+ * of the patch grid (the patchify of the masked loss):
  *   a_p = log(mean over p's voxels and all frames of x² + ε),  ε = AMPLITUDE_EPS_FRACTION × mean(x²)
  * over the whole clip (so the floor follows the input scale and background patches stay finite), then
  * centred over the patches of the clip (its overall gain cancels). The target is a constant of the step
  * (no gradient flows into the input).
+ * Why not the augmented x: every training step rotates (±0.175 rad) and rescales (±10%) the clip and
+ * 30% add a noise field; the brain's edge then moves across patches and noise lifts the background
+ * patches from log ε, so the target's changes from pose and noise dwarf the between-subject
+ * differences (measured on the benefit bench cohort, λ 1: training term 1.4-2.2 against a held-out
+ * constant-map loss of 0.041; the held-out term rose 0.047 → 0.89 and the masked loss stayed at trivial).
  */
 import type { Tensor } from '../../graph/tensor';
 import { add, log, mul, stopGradient, sub } from '../../graph/api/math';
@@ -30,6 +37,8 @@ export const AMPLITUDE_EPS_FRACTION = 1e-3;
 export interface AmplitudeMapTerm {
   weight: number;
   projection: ParamScope;
+  /** The input the target is computed from, [B, c, X, Y, Z, T] (the unaugmented clip). */
+  source: Tensor;
 }
 
 /**

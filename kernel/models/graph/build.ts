@@ -52,7 +52,8 @@ export interface BuildOptions {
   /**
    * MAE training steps: weight λ of the amplitude-map term (ours; ./amplitude-map.ts); needs a cls head
    * with gx·gy·gz classes in the configuration (its Linear is the projection). 0 or absent: the graph
-   * of before, node for node. Adds outputs `masked_loss` and `amplitude_map_loss`.
+   * of before, node for node. Adds the input `amplitude_x` (x before augmentation, same shape) and the
+   * outputs `masked_loss` and `amplitude_map_loss`.
    */
   amplitudeMap?: number;
 }
@@ -123,7 +124,8 @@ export function buildMaeGraph(cfg: NeuroStormConfig, options: BuildOptions): Bui
   const ampWeight = options.amplitudeMap ?? 0;
   const patches = sizes.patchGrid.reduce((a, b) => a * b, 1);
   if (ampWeight > 0 && !cfg.heads.some(h => h.kind === 'cls' && h.numClasses === patches)) throw new ConfigError(`the amplitude-map term needs a cls head with ${patches} outputs (one per patch; its Linear is the projection)`, { hint: 'pretrain() adds one when amplitudeMap > 0' });
-  const amplitude = ampWeight > 0 ? { weight: ampWeight, projection: new HeadScope(p, 'cls') } : undefined;
+  // the target's input: the clip before augmentation (./amplitude-map.ts says why), fed beside x
+  const amplitude = ampWeight > 0 ? { weight: ampWeight, projection: new HeadScope(p, 'cls'), source: g.input('amplitude_x', [...x.shape], dtype) } : undefined;
   const out = maeForward(p, mixer, cfg, sizes, x, mask, taps, options.strd, contrastive, amplitude);
   const outputs: Record<string, Tensor> = {
     pred: g.output('pred', out.pred),

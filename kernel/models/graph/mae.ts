@@ -7,8 +7,8 @@
  * is non-functional for NeuroSTORM, spec §3), λ × NT-Xent on the mean-pooled encoder output of the
  * same forward is added to the masked loss (kernel/train/README.md, "Subject-contrastive pretraining").
  * With `amplitude` (training steps only; ours too), λ × the amplitude-map loss of ./amplitude-map.ts
- * (the pooled encoder output of the same forward predicting the unmasked input's regional log
- * amplitudes) is added as well.
+ * (the pooled encoder output of the same forward predicting the unmasked, unaugmented input's
+ * regional log amplitudes) is added as well.
  */
 import type { Tensor } from '../../graph/tensor';
 import { add, div, mul, sqrt, sub } from '../../graph/api/math';
@@ -142,7 +142,7 @@ export function maeForward(p: ParamScope, mixer: Mixer, cfg: NeuroStormConfig, s
     out.loss = add(out.loss, mul(out.contrastiveLoss, contrastive.weight));
   }
   if (withAmp) {
-    out.amplitudeMapLoss = amplitudeMapLoss(latent, amplitude.projection, amplitudeTarget(patchify(cfg, mul(x, x))));
+    out.amplitudeMapLoss = amplitudeMapLoss(latent, amplitude.projection, amplitudeTarget(patchify(cfg, mul(amplitude.source, amplitude.source))));
     out.loss = add(out.loss, mul(out.amplitudeMapLoss, amplitude.weight));
   }
   return out;
