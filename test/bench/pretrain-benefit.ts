@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- pretrain-benefit [--task diagnosis|sex] [--subjects 100] [--pretrain-subjects 40]
+ * `npm run bench -- pretrain-benefit [--task diagnosis|sex|state] [--subjects 100] [--pretrain-subjects 40]
  *                                    [--seeds 1,2,3,4,5] [--fraction 0.1] [--pretrain-epochs 4]
- *                                    [--pretrain-batch 2] [--finetune-epochs 12] [--work DIR] [--no-probe]
+ *                                    [--pretrain-batch 2] [--finetune-epochs 12 (state: 4)] [--finetune-lr 5e-3]
+ *                                    [--zero-effects (state only)] [--work DIR] [--no-probe]
  *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
  *                                    [--pretrain-mask window|random] [--decoder-init zero|official]
  *                                    [--population-seed N] [--pretrain-sessions 1] [--pretrain-frames 20]
@@ -25,6 +26,25 @@
  * still loses to the random one: diagnosis AUROC -0.293 ± 0.063 over 5 seeds (2026-12-02). With
  * `--population-seed 7` as well it still loses: -0.130 ± 0.075 (0.791x trivial); tube masks -0.184 ±
  * 0.027, 80 subjects x 2 sessions -0.207 ± 0.031 (kernel/train/README.md, "With one population").
+ *
+ * `--task state` (task state, clip level, labels from events.tsv): the evaluation cohort is a task
+ * cohort (stateCohort: learn-run.ts's task design, A/B blocks, 2 sessions x 60 frames = 6 clips per
+ * subject, `evokedPercent` 4, `fingerprintAmplitude` 2; seed 32, the same population), fine-tuned
+ * TPT with learn-tasks' recipe (4 epochs at 5e-3, the default recipe's rate; `--finetune-lr` changes
+ * it). `labelFraction` keeps that fraction of the training subjects with all their clips (its
+ * stratum is a subject's last clip's state: one stratum when every subject has the same block
+ * design). Scored per test clip (the official task-state evaluation is per clip: the sign of the
+ * binary head's logit, A vs B; with blocks covering every 20-frame clip at least 25% no clip is
+ * "rest") by accuracy and macro F1; "beats" is the paired accuracy difference above 2 standard errors.
+ * Without `--no-probe` it runs the clip-level probe only (stateProbe), no fine-tunes.
+ * `--zero-effects`: the same task cohort with every effect 0 (ZERO_EFFECTS), the control where both
+ * starts should sit at chance (not run: the pretrained start lost).
+ * Measured 2026-12-02 (load 9-13 on the shared 2-core machine), `--task state --subjects 60` with the
+ * `--population-seed 7` MAE above (reused; 0.791x trivial), seeds 1-5: 4 of 36 training subjects
+ * labelled (16 clips), 72 test clips of 18 subjects. The pretrained start LOSES: test accuracy 0.586
+ * vs 0.867 (macro F1 0.579 vs 0.866), paired difference -0.281 ± 0.054, every seed negative. The
+ * probe says why: frozen pretrained clip features carry almost no state (AUROC 0.52 with 4 subjects,
+ * 0.56 with 30), random backbones 0.93-0.95 (0.94-0.99). Each pair of fine-tunes 4-7 min, 1.1 GB.
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -64,8 +84,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { auroc, balancedAccuracy } from '../../kernel/eval/metrics';
-import { finetune } from '../../kernel/train/finetune';
+import { accuracy, argmax, auroc, balancedAccuracy, macroF1 } from '../../kernel/eval/metrics';
+import { finetune, keepFraction } from '../../kernel/train/finetune';
 import { predictClips } from '../../kernel/train/predict';
 import { labelledClips, Sample } from '../../kernel/train/samples';
 import { resolveConfig } from '../../kernel/train/presets';
@@ -75,6 +95,8 @@ import type { NeuroStormModel } from '../../kernel/models/model';
 import { maskedLoss, pretrain, PretrainOptions } from '../../kernel/train/pretrain';
 import { maskSampler } from '../../kernel/train/mae-masks';
 import { cohort } from '../train/cohort';
+import { TASKS_DESIGN } from '../train/learn-run';
+import { ZERO_EFFECTS } from '../../kernel/data/synth/network';
 import { UsageError } from '../../kernel/errors';
 
 interface Clip {
@@ -132,13 +154,18 @@ function testMetrics(run: string): { auroc: number; balancedAccuracy: number; su
 
 export async function main(args: string[]): Promise<void> {
   const task = arg(args, 'task', 'diagnosis');
-  if (task !== 'sex' && task !== 'diagnosis') throw new UsageError(`--task must be sex or diagnosis (binary participant tasks, scored by AUROC), got "${task}"`);
+  if (task !== 'sex' && task !== 'diagnosis' && task !== 'state')
+    throw new UsageError(`--task must be sex or diagnosis (binary participant tasks, scored by AUROC) or state (clip-level task state, scored by accuracy), got "${task}"`);
+  if (args.includes('--zero-effects') && task !== 'state') throw new UsageError('--zero-effects applies to --task state only');
   const subjects = Number(arg(args, 'subjects', '100'));
   const preSubjects = Number(arg(args, 'pretrain-subjects', '40'));
   const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
   const fraction = Number(arg(args, 'fraction', '0.1'));
   const preEpochs = Number(arg(args, 'pretrain-epochs', '4'));
-  const ftEpochs = Number(arg(args, 'finetune-epochs', '12'));
+  // state: learn-tasks' STATE_RECIPE (4 epochs at 5e-3, the default recipe's rate), chosen before any run
+  const ftEpochs = Number(arg(args, 'finetune-epochs', task === 'state' ? '4' : '12'));
+  const ftLr = args.includes('--finetune-lr') ? Number(arg(args, 'finetune-lr', '')) : undefined;
+  if (ftLr !== undefined && !(ftLr > 0)) throw new UsageError(`--finetune-lr must be a positive number, got "${arg(args, 'finetune-lr', '')}"`);
   const preBatch = Number(arg(args, 'pretrain-batch', '2'));
   const preLr = args.includes('--pretrain-lr') ? Number(arg(args, 'pretrain-lr', '')) : undefined;
   const prePatienceArg = arg(args, 'pretrain-patience', '');
@@ -160,7 +187,7 @@ export async function main(args: string[]): Promise<void> {
   const extra = pretrainOptions(args);
   // populationSeed undefined leaves the options' JSON, hence the cache folder names, as before
   const preData = await cohort('benefit-pre', { subjects: preSubjects, sessions: preSessions, frames: preFrames, seed: 31, populationSeed });
-  const ftData = await cohort('benefit-ft', { subjects, sessions: 1, frames: 20, seed: 32, populationSeed });
+  const ftData = task === 'state' ? await stateCohort(subjects, populationSeed, args.includes('--zero-effects')) : await cohort('benefit-ft', { subjects, sessions: 1, frames: 20, seed: 32, populationSeed });
   log(`cohorts ready (population ${populationSeed ?? 'own seed per cohort'}; pretraining ${preSubjects} subjects x ${preSessions} sessions x ${preFrames} frames)`);
   const mae = path.join(work, 'mae');
   const pre = fs.existsSync(path.join(mae, 'manifest.json'))
@@ -175,9 +202,10 @@ export async function main(args: string[]): Promise<void> {
   log(`pretraining (${preSubjects} subjects, ${preEpochs} epochs, augmentation on): held-out masked loss ${pre.initialValidLoss.toFixed(4)} -> ${pre.finalValidLoss.toFixed(4)}`);
   const trivial = await trivialLoss(preData, mae);
   log(`same held-out clips and masks: pretrained model ${trivial.pretrained.toFixed(4)}, the trivial reconstruction (every voxel at its clip mean: decoder output 0) ${trivial.zero.toFixed(4)}`);
+  if (task === 'state') return stateComparison({ data: ftData, work, mae, seeds, fraction, epochs: ftEpochs, lr: ftLr, gain, probe: !args.includes('--no-probe'), t0, log });
   const rows: { seed: number; pre: ReturnType<typeof testMetrics>; rand: ReturnType<typeof testMetrics> }[] = [];
   for (const seed of seeds) {
-    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: gain };
+    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: gain, ...(ftLr === undefined ? {} : { lr: ftLr }) };
     const preRun = path.join(work, `pre-${seed}`);
     const randRun = path.join(work, `rand-${seed}`);
     if (!fs.existsSync(path.join(preRun, 'predictions.json'))) await finetune({ ...common, from: mae, out: preRun });
@@ -202,6 +230,158 @@ export async function main(args: string[]): Promise<void> {
   process.stdout.write(`paired difference (pretrained - random) AUROC: mean ${md.toFixed(3)} ± ${se.toFixed(3)} (standard error), per seed ${diffs.map(d => d.toFixed(3)).join(', ')}\n`);
   if (!args.includes('--no-probe')) await diagnose(ftData, task, mae, seeds, gain, log);
   process.stdout.write(`${beats ? 'pretrained start beats random start' : 'pretrained start does NOT beat random start'} (paired mean difference ${beats ? 'above' : 'within'} 2 standard errors); ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}\n`);
+}
+
+/**
+ * The task-state evaluation cohort: learn-run.ts's task design (A/B blocks, 2 sessions x 60 frames,
+ * `evokedPercent` 4, `fingerprintAmplitude` 2) with this bench's subjects and evaluation seed 32,
+ * drawn from the pretraining cohort's population. `zero`: the same options with every effect 0
+ * (ZERO_EFFECTS, task included: events.tsv still labels the blocks, nothing in the images follows them).
+ */
+export async function stateCohort(subjects: number, populationSeed: number | undefined, zero: boolean): Promise<string> {
+  const { sessions, frames, task, evokedPercent, fingerprintAmplitude } = TASKS_DESIGN;
+  const options = { subjects, sessions, frames, seed: 32, task, evokedPercent, fingerprintAmplitude, populationSeed };
+  return zero ? cohort('benefit-ft-state-zero', { ...options, effects: ZERO_EFFECTS }) : cohort('benefit-ft-state', options);
+}
+
+export interface StateScore {
+  accuracy: number;
+  macroF1: number;
+  testSubjects: number;
+  testClips: number;
+  /** Training-split subjects before the fraction, and the labelled subjects and clips kept of them. */
+  trainSubjects: number;
+  labelledSubjects: number;
+  labelledClips: number;
+}
+
+/**
+ * Test-clip accuracy and macro F1 of a task-state run (the official evaluation of task state is per
+ * clip: the predicted class is the argmax of the clip's logits, or the sign of a binary head's one
+ * logit), with the labelled subset that
+ * finetune trained on: keepFraction of the fold's training clips with the fold's seed (finetune.ts,
+ * fold 0: seed + 0), recomputed here because the run records only the split before the fraction.
+ */
+export function stateScore(run: string, samples: readonly Sample[], fraction: number, seed: number): StateScore {
+  const clips = (JSON.parse(fs.readFileSync(path.join(run, 'predictions.json'), 'utf8')).clips as Clip[]).filter(c => c.split === 'test');
+  const truth = clips.map(c => c.target);
+  // a binary head has one logit (class 1 when positive; task state with two conditions is binary)
+  const predicted = clips.map(c => (c.output.length === 1 ? (c.output[0] > 0 ? 1 : 0) : argmax(c.output)));
+  const trainIds = new Set<string>(JSON.parse(fs.readFileSync(path.join(run, 'split.json'), 'utf8')).folds[0].train);
+  const train = samples.filter(s => trainIds.has(s.subject));
+  const kept = fraction < 1 ? keepFraction(train, fraction, seed) : train;
+  return {
+    accuracy: accuracy(truth, predicted),
+    macroF1: macroF1(truth, predicted),
+    testSubjects: new Set(clips.map(c => c.subject)).size,
+    testClips: clips.length,
+    trainSubjects: trainIds.size,
+    labelledSubjects: new Set(kept.map(s => s.subject)).size,
+    labelledClips: kept.length
+  };
+}
+
+/** Mean and standard error of the mean of paired differences (one per seed). */
+export function pairedDifference(diffs: readonly number[]): { mean: number; se: number } {
+  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+  const se = diffs.length > 1 ? Math.sqrt(diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (diffs.length - 1) / diffs.length) : Infinity;
+  return { mean, se };
+}
+
+interface StateComparison {
+  data: string;
+  work: string;
+  mae: string;
+  seeds: number[];
+  fraction: number;
+  epochs: number;
+  lr: number | undefined;
+  gain: number;
+  probe: boolean;
+  t0: number;
+  log: (s: string) => void;
+}
+
+/**
+ * `--task state`: per seed a TPT fine-tune of task state from the pretrained and from a random
+ * backbone (same seed, split and labelled subset), scored on the test clips by accuracy and macro F1;
+ * "beats" as for the participant tasks (paired accuracy difference above 2 standard errors).
+ */
+async function stateComparison(o: StateComparison): Promise<void> {
+  const samples = (await labelledClips(o.data, 'state')).samples;
+  if (o.probe) return stateProbe(samples, o.mae, o.seeds, o.gain, o.log);
+  const rows: { seed: number; pre: StateScore; rand: StateScore; seconds: [number, number] }[] = [];
+  for (const seed of o.seeds) {
+    const common = { data: o.data, task: 'state', mode: 'tpt' as const, seed, epochs: o.epochs, labelFraction: o.fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: o.gain, ...(o.lr === undefined ? {} : { lr: o.lr }) };
+    const seconds: [number, number] = [0, 0];
+    for (const [k, run, from] of [[0, path.join(o.work, `pre-${seed}`), o.mae], [1, path.join(o.work, `rand-${seed}`), undefined]] as const) {
+      const t = Date.now();
+      if (!fs.existsSync(path.join(run, 'predictions.json'))) await finetune({ ...common, out: run, ...(from === undefined ? {} : { from }) });
+      seconds[k] = (Date.now() - t) / 1000;
+    }
+    const row = { seed, pre: stateScore(path.join(o.work, `pre-${seed}`), samples, o.fraction, seed), rand: stateScore(path.join(o.work, `rand-${seed}`), samples, o.fraction, seed), seconds };
+    rows.push(row);
+    o.log(`seed ${seed}: pretrained accuracy ${row.pre.accuracy.toFixed(3)} (macro F1 ${row.pre.macroF1.toFixed(3)}), random ${row.rand.accuracy.toFixed(3)} (${row.rand.macroF1.toFixed(3)}); ${row.pre.labelledSubjects} of ${row.pre.trainSubjects} training subjects labelled (${row.pre.labelledClips} clips), ${row.pre.testClips} test clips of ${row.pre.testSubjects} subjects; fine-tunes ${seconds[0].toFixed(0)} s / ${seconds[1].toFixed(0)} s; load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}`);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  process.stdout.write(`\nstate, TPT, ${o.fraction * 100}% of the training subjects labelled; test-clip accuracy (macro F1)\n`);
+  process.stdout.write('seed | pretrained | random | labelled subjects (clips) of training subjects | test clips (subjects)\n');
+  for (const r of rows) process.stdout.write(`${r.seed} | ${r.pre.accuracy.toFixed(3)} (${r.pre.macroF1.toFixed(3)}) | ${r.rand.accuracy.toFixed(3)} (${r.rand.macroF1.toFixed(3)}) | ${r.pre.labelledSubjects} (${r.pre.labelledClips}) of ${r.pre.trainSubjects} | ${r.pre.testClips} (${r.pre.testSubjects})\n`);
+  process.stdout.write(`mean | ${mean(rows.map(r => r.pre.accuracy)).toFixed(3)} (${mean(rows.map(r => r.pre.macroF1)).toFixed(3)}) | ${mean(rows.map(r => r.rand.accuracy)).toFixed(3)} (${mean(rows.map(r => r.rand.macroF1)).toFixed(3)}) |\n`);
+  const acc = rows.map(r => r.pre.accuracy - r.rand.accuracy);
+  const f1 = rows.map(r => r.pre.macroF1 - r.rand.macroF1);
+  const a = pairedDifference(acc);
+  const f = pairedDifference(f1);
+  process.stdout.write(`paired difference (pretrained - random) accuracy: mean ${a.mean.toFixed(3)} ± ${a.se.toFixed(3)} (standard error), per seed ${acc.map(d => d.toFixed(3)).join(', ')}\n`);
+  process.stdout.write(`paired difference (pretrained - random) macro F1: mean ${f.mean.toFixed(3)} ± ${f.se.toFixed(3)}, per seed ${f1.map(d => d.toFixed(3)).join(', ')}\n`);
+  const beats = a.mean > 2 * a.se;
+  process.stdout.write(`${beats ? 'pretrained start beats random start' : 'pretrained start does NOT beat random start'} (paired mean accuracy difference ${beats ? 'above' : 'within'} 2 standard errors); ${((Date.now() - o.t0) / 1000).toFixed(0)} s, load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}\n`);
+}
+
+/**
+ * The task-state probe (what the frozen encoders hold about the state, without fine-tuning noise):
+ * pooled backbone features of every clip from the pretrained model and from random ones; a
+ * difference-of-class-means score fitted on all clips of k random subjects (k = 4, the labelled
+ * subjects of a 10% fine-tune; and half the cohort) and scored by AUROC on the other subjects' clips,
+ * over 300 draws; raw and z-scored over all clips (label-free).
+ */
+async function stateProbe(samples: Sample[], mae: string, seeds: number[], gain: number, log: (s: string) => void): Promise<void> {
+  const cfg = resolveConfig('cpu');
+  const ids = [...new Set(samples.map(s => s.subject))].sort();
+  const half = Math.floor(ids.length / 2);
+  const labels = samples.map(s => s.label);
+  const starts: [string, () => Promise<NeuroStormModel>][] = [['pretrained', async () => (await startingModel({ from: mae, config: cfg, explicitConfig: false, seed: 1, mae: false })).model]];
+  for (const seed of seeds) starts.push([`random seed ${seed}`, async () => (await startingModel({ config: cfg, explicitConfig: false, seed, mae: false })).model]);
+  process.stdout.write(`\nstate: frozen pooled clip features, difference-of-means probe fitted on k subjects' clips, AUROC on the other subjects' clips over 300 draws (mean ± sd); ${samples.length} clips of ${ids.length} subjects\nbackbone | 4 subjects | ${half} subjects | z: 4 subjects | z: ${half} subjects\n`);
+  for (const [name, make] of starts) {
+    const raw = await predictClips(await make(), samples, { type: 'reid', batch: 4, pool: cfg.pool, centre: cfg.centre, scale: gain });
+    const mean = raw[0].map((_, j) => raw.reduce((a, r) => a + r[j], 0) / raw.length);
+    const sd = raw[0].map((_, j) => Math.sqrt(raw.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / raw.length) || 1);
+    const z = raw.map(r => r.map((v, j) => (v - mean[j]) / sd[j]));
+    const fmt = (r: { mean: number; sd: number }) => `${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}`;
+    const cells = [[raw, 4], [raw, half], [z, 4], [z, half]].map(([f, k]) => fmt(clipProbe(f as number[][], labels, samples.map(s => s.subject), k as number, 300)));
+    process.stdout.write(`${name} | ${cells.join(' | ')}\n`);
+  }
+  log('state probe done');
+}
+
+/** AUROC of a difference-of-class-means score fitted on the clips of k random subjects, on the other subjects' clips. */
+export function clipProbe(features: number[][], labels: number[], subjects: string[], k: number, draws: number): { mean: number; sd: number } {
+  const rng = new Random(77);
+  const ids = [...new Set(subjects)].sort();
+  const values: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    const train = new Set(rng.shuffle([...ids]).slice(0, k));
+    const mu = [0, 1].map(c => {
+      const rows = features.filter((_, i) => train.has(subjects[i]) && labels[i] === c);
+      return features[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
+    });
+    const w = mu[1].map((v, j) => v - mu[0][j]);
+    const rest = features.map((_, i) => i).filter(i => !train.has(subjects[i]));
+    values.push(auroc(rest.map(i => labels[i]), rest.map(i => features[i].reduce((a, v, j) => a + v * w[j], 0))));
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) };
 }
 
 /** A run's recorded input gain (run.json input.scale; 1 when absent). */
