@@ -1,14 +1,17 @@
 /**
  * `npm run bench -- step-profile [--config official|tiny] [--mode tpt|full] [--task cls|mae]
  *   [--runs 2] [--no-recompute] [--segment-bytes N] [--group-elements N] [--no-arena] [--pattern] [--opt all|extended|basic|disabled]
- *   [--spin] [--top 25] [--forward]`
+ *   [--spin] [--top 25] [--forward [--prompts]]`
  *
  * Where the TIME of one training step goes: onnxruntime's profiler on the step graph (same session
  * options as runtime/trainer.ts: CPU arena on, no memory pattern, 2 threads), `runs` steps, the
  * last one read back. Prints, per op type, kernel milliseconds, share of the step, bytes written
  * (the profiler's output_size) and node count; the same split by phase; and the slowest nodes.
- * `--forward` profiles the inference backbone graph instead (no prompts; add `--pattern` to run it as
- * inference sessions do), to set the step's forward beside it.
+ * `--forward` profiles the inference backbone graph instead (no prompts, or with `--prompts` the TPT
+ * prompt tokens as the step runs them; add `--pattern` to run it as inference sessions do), to set the
+ * step's forward beside it. Profiling costs per node: compare the step's forward phase with a profiled
+ * forward, not with an unprofiled time (the official inference forward profiles at ~1.5 s for 0.86 s
+ * unprofiled; test/bench/step-forward.ts times the step's forward unprofiled).
  *
  * Phases, from our graph (node ids grow as the step is built; training.ts builds forward, then
  * gradients, then the recomputed copies under scope `recompute/`, then the optimizer under `optim/`):
@@ -91,7 +94,7 @@ export async function main(args: string[]): Promise<void> {
   // --forward: the inference backbone graph (no prompts, as the forward bench times it) instead of a step.
   const forwardOnly = args.includes('--forward');
   const { step, built } = forwardOnly
-    ? { step: null, built: buildBackboneGraph(model.config, { batch, prompts: false, ...groups }) }
+    ? { step: null, built: buildBackboneGraph(model.config, { batch, prompts: args.includes('--prompts'), ...groups }) }
     : buildTrainStep(model, { task, mode, batch, recompute, ...groups });
   const g = built.graph;
   const loss = g.outputs.get(TRAINING_NAMES.loss);
@@ -183,7 +186,7 @@ export async function main(args: string[]): Promise<void> {
     nodes.push({ name, op, phase, ms, bytes });
   }
   const stepMs = (last?.dur ?? 0) / 1000;
-  out(`${config} ${forwardOnly ? 'inference forward (no prompts)' : `${mode} ${task} step`}, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, pattern ${pattern}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
+  out(`${config} ${forwardOnly ? `inference forward (${args.includes('--prompts') ? 'with' : 'no'} prompts)` : `${mode} ${task} step`}, recompute ${JSON.stringify(recompute)}, opt ${optimization}, arena ${arena}, pattern ${pattern}, ${JSON.stringify(groups)}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'unset'}: ${g.nodes.length} nodes in our graph, ${nodeEv.length} executed by onnxruntime; session ${compile.toFixed(1)} s; step wall ${walls.map(w => w.toFixed(2)).join(', ')} s (profiled); last run ${stepMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / stepMs).toFixed(0)}%); minor page faults ${faults} (${((faults * 4096) / 2 ** 30).toFixed(1)} GiB of 4 KiB pages); VmHWM ${hwm} MB; load ${load()}`);
   out('');
   out(table('phase', byPhase, stepMs));
   out('');
