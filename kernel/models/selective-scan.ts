@@ -23,9 +23,14 @@
  * small inputs (u, δ, A, B, C) whose backward recomputes the forward and runs that solve's backward
  * (sharing exp(S) and x·exp(−S) with it), the groups one after another (scanGroup), each group in
  * window blocks (cache blocking). Inputs are padded once per group to the recurrence length
- * (scanLength) and split into the blocks, not the [M, L, N, E] state tensors per level. It is the exact gradient of the floored
- * chunked function above (a floor's Max passes no gradient where it is active), so it equals what
- * generic autodiff of the chunk nodes gives, to rounding (test/models/scan-backward.test.ts).
+ * (scanLength) and split into the blocks, not the [M, L, N, E] state tensors per level. linearRecurrence's
+ * backward is the exact gradient of the floored chunked function above (a floor's Max passes no gradient
+ * where it is active), so it equals what generic autodiff of the chunk nodes gives, to rounding. The
+ * scan group's backward is the textbook gradient of the recurrence instead (∂L/∂log a_t =
+ * λ_t·a_t·h_{t−1} on the solve's values: every floor, per-step and chunk-level, passes its gradient
+ * straight through): it differs from the floored function's only where a decay below e^−18 was floored,
+ * by at most e^−18 of |λ·h| there (under float32 rounding, scanGroupBackward), and needs no masks and no
+ * decay gradients of the chunk levels (test/models/scan-backward.test.ts checks both peers).
  */
 import type { Tensor } from '../graph/tensor';
 import { add, cast, div, exp, greaterOrEqual, maximum, mul, neg, sub } from '../graph/api/math';
@@ -119,6 +124,15 @@ interface Solve {
   /** [∂L/∂logA, ∂L/∂x] from g = ∂L/∂h (x's shape; logA's gradient may need reducing to a broadcast logA).
    * ∂L/∂logA is null for L = 1: h_{−1} = 0, so the decay does not matter. */
   backward(g: Tensor): [Tensor | null, Tensor];
+  /**
+   * The textbook gradient of the recurrence on the solve's values, every floor passed straight through:
+   * ∂L/∂x_t = λ_t and ∂L/∂logA_t = λ_t·a_t·h_{t−1} (a_t the floored per-step decay, h the solve's
+   * states), without the per-chunk terms that give the chunk-level floors' masks. It differs from
+   * backward() only where a chunk's decay is below e^−18 (there by v·exp(S_{K−1})·h_in, under e^−18 of
+   * |v·h_in|), and needs no decay gradient from the level above, so the levels above build ∂L/∂x only.
+   * `dLogA` builds ∂L/∂logA when called (null for L = 1).
+   */
+  straight(g: Tensor): { dx: Tensor; dLogA: () => Tensor | null };
 }
 
 /**
@@ -144,7 +158,7 @@ interface Solve {
  */
 function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
   const [M, L, E, N] = x.shape;
-  if (L === 1) return { h: x, backward: g => [null, g] };
+  if (L === 1) return { h: x, backward: g => [null, g], straight: g => ({ dx: g, dLogA: () => null }) };
   if (L <= chunk) {
     const eS = exp(cumsum(logA, 1));
     const d = div(x, eS);
@@ -153,6 +167,11 @@ function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
       backward: g => {
         const w = cumsum(mul(g, eS), 1, { reverse: true });
         return [mul(w, cumsum(d, 1, { exclusive: true })), div(w, eS)];
+      },
+      // No chunk level, so no floor inside: the same gradient.
+      straight: g => {
+        const w = cumsum(mul(g, eS), 1, { reverse: true });
+        return { dx: div(w, eS), dLogA: () => mul(w, cumsum(d, 1, { exclusive: true })) };
       }
     };
   }
@@ -183,21 +202,30 @@ function chunkedSolve(logA: Tensor, x: Tensor, chunk: number): Solve {
   // State entering chunk c = end state of chunk c−1 (zero for the first chunk); h = exp(S)·(h_in + acc).
   const entering = chunk5(pad(sliceAxis(level.h, 1, 0, nc - 1), [[0, 0], [1, 0], [0, 0], [0, 0]])); // [M, nc, 1, E, N]
   const h = unpad(mul(eS, add(acc, entering)));
-  const backward = (g: Tensor): [Tensor | null, Tensor] => {
+  // Both backwards start alike: w, and the gradient reaching each chunk's end state (w_0 of the next
+  // chunk: one Slice over both axes, zero for the last chunk).
+  const reverse = (g: Tensor) => {
     const w = cumsum(mul(reshape(padT(g), [M, nc, chunk, E, N]), eS), 2, { reverse: true });
-    // w_0 of chunks 1..nc−1 (one Slice over both axes), zero for the last chunk.
     const next = reshape(slice(w, { starts: [1, 0], ends: [nc, 1], axes: [1, 2] }), [M, nc - 1, E, N]);
-    const gEnd = pad(next, [[0, 0], [0, 1], [0, 0], [0, 0]]);
+    return { w, gEnd: pad(next, [[0, 0], [0, 1], [0, 0], [0, 0]]) };
+  };
+  const before = () => add(cumsum(d, 2, { exclusive: true }), entering); // h_{t−1}·exp(−S_{t−1})
+  const backward = (g: Tensor): [Tensor | null, Tensor] => {
+    const { w, gEnd } = reverse(g);
     const [gDecay, gValue] = level.backward(gEnd);
     const endWeighted = mul(chunk5(gValue), lastES); // v·exp(S_{K−1})
     const W = add(w, endWeighted);
     const unfloored = mul(endWeighted, entering); // v·exp(S_{K−1})·h_in
     const floored = gDecay ? mul(chunk5(gDecay), cast(greaterOrEqual(lastS, LOG_DECAY_FLOOR), lastS.dtype)) : null;
     const perChunk = floored ? sub(floored, unfloored) : neg(unfloored);
-    const before = add(cumsum(d, 2, { exclusive: true }), entering); // h_{t−1}·exp(−S_{t−1})
-    return [unpad(add(mul(W, before), perChunk)), unpad(div(W, eS))];
+    return [unpad(add(mul(W, before()), perChunk)), unpad(div(W, eS))];
   };
-  return { h, backward };
+  const straight = (g: Tensor) => {
+    const { w, gEnd } = reverse(g);
+    const W = add(w, mul(chunk5(level.straight(gEnd).dx), lastES));
+    return { dx: unpad(div(W, eS)), dLogA: () => unpad(mul(W, before())) };
+  };
+  return { h, backward, straight };
 }
 
 /**
@@ -255,7 +283,7 @@ const firstSteps = (t: Tensor, L: number) => (t.shape[1] === L ? t : sliceAxis(t
  * The scan of one window group on inputs already padded to the recurrence length: ordinary nodes (the
  * solve's backward builder is used only when the group backward recomputes it).
  */
-function scanCore(u: Tensor, delta: Tensor, AT: Tensor, B: Tensor, C: Tensor, chunk: number): { y: Tensor; solve: Solve; deltaA: Tensor; du: Tensor } {
+function scanCore(u: Tensor, delta: Tensor, AT: Tensor, B: Tensor, C: Tensor, chunk: number): { y: Tensor; solve: Solve; du: Tensor } {
   const [M, L, E] = u.shape;
   const N = AT.shape[0];
   // The state is laid out [M, L, N, E] (channels innermost): the three broadcasts below (δ·A, δu·B,
@@ -266,9 +294,8 @@ function scanCore(u: Tensor, delta: Tensor, AT: Tensor, B: Tensor, C: Tensor, ch
   const dT = reshape(delta, [M, L, 1, E]);
   const du = mul(delta, u);
   const x = mul(reshape(du, [M, L, 1, E]), reshape(B, [M, L, N, 1]));
-  const deltaA = mul(dT, AT);
-  const solve = chunkedSolve(maximum(deltaA, LOG_DECAY_FLOOR), x, chunk);
-  return { y: reshape(matmul(reshape(C, [M, L, 1, N]), solve.h), [M, L, E]), solve, deltaA, du };
+  const solve = chunkedSolve(maximum(mul(dT, AT), LOG_DECAY_FLOOR), x, chunk);
+  return { y: reshape(matmul(reshape(C, [M, L, 1, N]), solve.h), [M, L, E]), solve, du };
 }
 
 /**
@@ -348,26 +375,35 @@ function scanGroup(index: number, u: Tensor, delta: Tensor, A: Tensor, B: Tensor
  * adds nothing to ∂L/∂A; ∂L/∂A comes back as [N, E], the caller transposes the blocks' sum once). The forward is
  * recomputed and its solve's backward reuses its exp(S) and x·exp(−S). ∂L/∂h = C ⊗ g, ∂L/∂C = h·g
  * (one MatMul); the solve gives ∂L/∂x and ∂L/∂log a; x = δu ⊗ B gives ∂L/∂(δu) = Bᵀ·∂L/∂x and
- * ∂L/∂B = ∂L/∂x·δu (MatMuls over N and E); log a = max(δ·A, floor) passes ∂L/∂log a where
- * δ·A ≥ floor (ties included) to δ (Σ over N of ·A) and A (Σ over windows and steps of ·δ).
+ * ∂L/∂B = ∂L/∂x·δu (MatMuls over N and E); log a = max(δ·A, floor) passes ∂L/∂log a straight
+ * through (no mask where the floor is active: see below) to δ (Σ over N of ·A) and A (Σ over windows and
+ * steps of ·δ).
  */
 function scanGroupBackward(uP: Tensor, dP: Tensor, AT: Tensor, BP: Tensor, CP: Tensor, gP: Tensor, needs: readonly boolean[], chunk: number): (Tensor | null)[] {
   const [M, Lp, E] = uP.shape;
   const N = AT.shape[0];
-  const { solve, deltaA, du } = scanCore(uP, dP, AT, BP, CP, chunk);
+  const { solve, du } = scanCore(uP, dP, AT, BP, CP, chunk);
   const gh = mul(reshape(CP, [M, Lp, N, 1]), reshape(gP, [M, Lp, 1, E]));
   const dC = needs[4] ? reshape(matmul(solve.h, reshape(gP, [M, Lp, E, 1])), [M, Lp, N]) : null;
-  const [dLogA, dx] = solve.backward(gh);
+  // The textbook gradient of the recurrence (Solve.straight): the floors pass ∂L/∂log a straight
+  // through, the per-step floor log a = max(δ·A, floor) here as the chunk-level ones inside the solve.
+  // Where a floor is active (a decay below e^−18), ∂L/∂log a_t = λ_t·a_t·h_{t−1} with a_t = e^−18 (or
+  // the chunk's decay below e^−18) instead of the floored function's 0: they differ by at most e^−18 of
+  // |λ_t·h_{t−1}| per element, the same relative size as the forward's own floor change (a decay below
+  // e^−18 replaced by e^−18), under float32 rounding; the unfloored function's gradient (PyTorch's)
+  // lies between the two. The masks cost three [M, L, N, E] passes per block (GreaterOrEqual, Cast,
+  // Mul), and the chunk-level terms a full-size Add plus every level's decay gradient
+  // (kernel/models/README.md, fourth pass); test/models/scan-backward.test.ts checks both peers.
+  const { dx, dLogA: logAGrad } = solve.straight(gh);
   const dB = needs[3] ? reshape(matmul(dx, reshape(du, [M, Lp, E, 1])), [M, Lp, N]) : null;
   const dDu = reshape(matmul(reshape(BP, [M, Lp, 1, N]), dx), [M, Lp, E]);
   const dU = needs[0] ? mul(dDu, dP) : null;
   let dDelta = needs[1] ? mul(dDu, uP) : null;
   let dA: Tensor | null = null;
-  if (dLogA && (needs[1] || needs[2])) {
-    // The mask as 0/1 times the gradient: Cast + Mul run several times faster than onnxruntime's Where here.
-    const gl = mul(dLogA, cast(greaterOrEqual(deltaA, LOG_DECAY_FLOOR), dLogA.dtype));
-    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(gl, AT), [2]), [M, Lp, E]));
-    if (needs[2]) dA = sum(mul(gl, reshape(dP, [M, Lp, 1, E])), [0, 1]);
+  const dLogA = needs[1] || needs[2] ? logAGrad() : null;
+  if (dLogA) {
+    if (dDelta) dDelta = add(dDelta, reshape(sum(mul(dLogA, AT), [2]), [M, Lp, E]));
+    if (needs[2]) dA = sum(mul(dLogA, reshape(dP, [M, Lp, 1, E])), [0, 1]);
   }
   return [dU, dDelta, dA, dB, dC];
 }

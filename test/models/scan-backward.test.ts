@@ -138,24 +138,54 @@ describe('linearRecurrence: custom backward', () => {
 });
 
 describe('selectiveScan: custom backward', () => {
-  // block 384 = one window of 32 padded steps × E 3 × N 4: each group scans its 2 windows as 2 blocks.
-  it.each([{ blocks: 'one block per group', block: undefined }, { blocks: 'window blocks inside each group', block: 384 }])('equals generic autodiff for u, δ, A, B, C (window groups, $blocks, L not a multiple of the chunk, some δ past the floor)', async ({ block }) => {
+  const pastFloor: Record<string, number> = {};
+  afterAll(() => console.log(`selectiveScan past the floors, straight-through vs floored gradient (relative to scale): ${JSON.stringify(pastFloor)}`));
+  const [M, L, E, N] = [4, 23, 3, 4];
+  /**
+   * Inputs of the group tests. Without `pastFloor`, δ ≤ 0.3 and |A| ≤ 3.5: no floor is active at any
+   * level (a step's δ·A ≥ −1.05, a 16-step chunk's decay ≥ e^−16.8); with it, every 17th δ is 25 (δ·A
+   * down to −87: the per-step floor, and so the chunk-level floors of those chunks, are active).
+   */
+  const scanValues = (pastFloor: boolean): Feeds => {
     const rng = createRng(21);
-    const [M, L, E, N] = [4, 23, 3, 4];
-    const delta = fill(rng, [M, L, E], 0.01, 2);
-    // A few very large steps: δ·A below −18 there, so the per-step floor is active.
-    for (let i = 0; i < delta.data.length; i += 17) (delta.data as Float64Array)[i] = 25;
-    const values: Feeds = {
+    const delta = fill(rng, [M, L, E], 0.01, pastFloor ? 2 : 0.3);
+    if (pastFloor) for (let i = 0; i < delta.data.length; i += 17) (delta.data as Float64Array)[i] = 25;
+    return {
       u: fill(rng, [M, L, E], -1, 1),
       delta,
       A: { data: Float64Array.from({ length: E * N }, (_, i) => -(0.5 + (i % N))), shape: [E, N] },
       B: fill(rng, [M, L, N], -1, 1),
       C: fill(rng, [M, L, N], -1, 1)
     };
-    const shapes = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.shape]));
-    const { names, grad, out } = await compare(shapes, values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, block, backward: mode }), 4);
+  };
+  const shapesOf = (values: Feeds) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.shape]));
+  // block 384 = one window of 32 padded steps × E 3 × N 4: each group scans its 2 windows as 2 blocks.
+  const BLOCKS = [
+    { blocks: 'one block per group', block: undefined },
+    { blocks: 'window blocks inside each group', block: 384 }
+  ];
+
+  it.each(BLOCKS)('equals generic autodiff for u, δ, A, B, C (window groups, $blocks, L not a multiple of the chunk, no floor active)', async ({ block }) => {
+    const values = scanValues(false);
+    const { names, grad, out } = await compare(shapesOf(values), values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, block, backward: mode }), 4);
     expect(out.loss_recurrence.data[0]).toBe(out.loss_autodiff.data[0]);
     for (const n of names) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
+  });
+
+  it.each(BLOCKS)('past the floors ($blocks): their gradients straight through, within float32 rounding of the floored function\'s', async ({ block }) => {
+    const values = scanValues(true);
+    const { grad } = await compare(shapesOf(values), values, ([u, d, A, B, C], mode) => selectiveScan(u, d, A, B, C, { groups: 2, block, backward: mode }), 4);
+    // Generic autodiff differentiates the floored function (the floors' Max masks). ∂L/∂x is the same
+    // for both, so u, B and C agree to float64 rounding; δ and A differ where a floor is active, by
+    // e^−18-sized terms: 1.2e−9 (δ) and 3.2e−8 (A) of the gradient's scale here (δ·A down to −87),
+    // under float32's unit roundoff 2^−24.
+    for (const n of ['u', 'B', 'C']) expect(relError(grad('recurrence', n), grad('autodiff', n))).toBeLessThan(1e-10);
+    for (const n of ['delta', 'A']) {
+      const diff = relError(grad('recurrence', n), grad('autodiff', n));
+      pastFloor[`${block ?? 'one'}:${n}`] = diff;
+      expect(diff).toBeGreaterThan(1e-12); // the floors are active in this case
+      expect(diff).toBeLessThan(2 ** -24);
+    }
   });
 
   it('pads and splits a group\'s small inputs once for all its window blocks (no Slice or Pad per block and input)', () => {
