@@ -11,8 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as models from '../../kernel/models';
 import { toModelBytes } from '../../kernel/graph';
-import { buildMaeGraph } from '../../kernel/models/graph/build';
-import { createSession } from '../../kernel/runtime/session';
+import { maeGraphParams, runMaeGraph } from './mae-graph';
 import { buildTrainStep } from '../../kernel/train/trainer';
 import { pretrain } from '../../kernel/train/pretrain';
 import { maskSampler } from '../../kernel/train/mae-masks';
@@ -80,14 +79,9 @@ describe('the MAE training graph', () => {
     const mask = (await maskSampler(model.config, { spatial: 'window', time: 'random', ratio: 0.5 }, T))(B, new Random(4));
     const values = model.parameterValues();
     const run = async (amplitudeMap: number) => {
-      const built = buildMaeGraph(model.config, { batch: B, frames: T, amplitudeMap, taps: ['mae_inter.latent'] });
-      if (amplitudeMap > 0) expect(built.params.names()).toContain('cls:output_head.head.head.weight');
-      const s = await createSession(built.graph, { provider: 'cpu', cache: false, initializers: Object.fromEntries(built.params.names().map(n => [n, values.get(n)!])) });
-      try {
-        return await s.run(amplitudeMap > 0 ? { x: xt, mask, amplitude_x: st } : { x: xt, mask });
-      } finally {
-        await s.release();
-      }
+      const options = { batch: B, frames: T, amplitudeMap, taps: ['mae_inter.latent'] };
+      if (amplitudeMap > 0) expect(maeGraphParams(model, options)).toContain('cls:output_head.head.head.weight');
+      return runMaeGraph(model, options, amplitudeMap > 0 ? { x: xt, mask, amplitude_x: st } : { x: xt, mask });
     };
     const plain = await run(0);
     const withTerm = await run(0.5);

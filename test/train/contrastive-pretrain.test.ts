@@ -10,8 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as models from '../../kernel/models';
 import { toModelBytes } from '../../kernel/graph';
-import { buildMaeGraph } from '../../kernel/models/graph/build';
-import { createSession } from '../../kernel/runtime/session';
+import { maeGraphParams, runMaeGraph } from './mae-graph';
 import { buildTrainStep } from '../../kernel/train/trainer';
 import { pretrain } from '../../kernel/train/pretrain';
 import { checkPairBatches, pairEpochOrder } from '../../kernel/train/pair-batches';
@@ -93,16 +92,10 @@ describe('the MAE training graph', () => {
     const rng = new Random(9);
     const x = { data: Float32Array.from({ length: B * 48 ** 3 * T }, () => rng.next() - 0.5), shape: [B, 1, 48, 48, 48, T] };
     const mask = (await maskSampler(model.config, { spatial: 'window', time: 'random', ratio: 0.5 }, T))(B, new Random(4));
-    const values = model.parameterValues();
     const run = async (contrastive: number) => {
-      const built = buildMaeGraph(model.config, { batch: B, frames: T, contrastive });
-      if (contrastive > 0) expect(built.params.names()).toContain('emb:output_head.fc1.weight');
-      const s = await createSession(built.graph, { provider: 'cpu', cache: false, initializers: Object.fromEntries(built.params.names().map(n => [n, values.get(n)!])) });
-      try {
-        return await s.run({ x, mask });
-      } finally {
-        await s.release();
-      }
+      const options = { batch: B, frames: T, contrastive };
+      if (contrastive > 0) expect(maeGraphParams(model, options)).toContain('emb:output_head.fc1.weight');
+      return runMaeGraph(model, options, { x, mask });
     };
     const plain = await run(0);
     const withTerm = await run(0.5);
@@ -115,17 +108,11 @@ describe('the MAE training graph', () => {
     expect(con).toBeGreaterThan(0.5);
     expect(con).toBeLessThan(1.5);
     // 'batch' (BatchNorm with batch statistics before L2): same masked loss, another finite term
-    const built = buildMaeGraph(model.config, { batch: B, frames: T, contrastive: 0.5, contrastiveNorm: 'batch' });
-    const s = await createSession(built.graph, { provider: 'cpu', cache: false, initializers: Object.fromEntries(built.params.names().map(n => [n, values.get(n)!])) });
-    try {
-      const r = await s.run({ x, mask });
-      expect(Number(r.masked_loss.data[0])).toBeCloseTo(masked, 6);
-      const bn = Number(r.contrastive_loss.data[0]);
-      expect(Number.isFinite(bn) && bn > 0).toBe(true);
-      expect(Number(r.loss.data[0])).toBeCloseTo(masked + 0.5 * bn, 5);
-    } finally {
-      await s.release();
-    }
+    const r = await runMaeGraph(model, { batch: B, frames: T, contrastive: 0.5, contrastiveNorm: 'batch' }, { x, mask });
+    expect(Number(r.masked_loss.data[0])).toBeCloseTo(masked, 6);
+    const bn = Number(r.contrastive_loss.data[0]);
+    expect(Number.isFinite(bn) && bn > 0).toBe(true);
+    expect(Number(r.loss.data[0])).toBeCloseTo(masked + 0.5 * bn, 5);
   });
 });
 
