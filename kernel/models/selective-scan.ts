@@ -65,8 +65,9 @@ export type ScanBackward = 'recurrence' | 'autodiff';
  * blocks of 2 windows, 2.8 MB per state tensor). Training groups are large (few gradient regions,
  * kernel/train/trainer.ts); splitting their scan into blocks keeps an elementwise pass's inputs and
  * output (~9 MB) inside this machine's 32 MB L3 cache, where with 2^22 blocks (3 × 15 MB) they did
- * not fit. The price is graph size: the official TPT step has 3.4× the nodes (138,541 vs 40,807 with
- * one block per group; 154,657 before the blocks shared their input pads, splits and cuts) and
+ * not fit. The price is graph size: the official TPT step had 3.4× the nodes (138,541 vs 40,807 with
+ * one block per group; 154,657 before the blocks shared their input pads, splits and cuts; 118,319
+ * since the group backward builds no floor masks or chunk-level decay gradients) and
  * onnxruntime's session creation, once per trainer, takes several times longer. Measured side by side
  * (2^22 / 2^21 / 2^20: official TPT step CPU 1 / 0.92 / 0.89): kernel/models/README.md.
  */
