@@ -47,7 +47,13 @@ export interface TrainerOptions {
   contrastiveNorm?: ContrastiveNorm;
   /** MAE only: weight of the amplitude-map term (ours; models/graph/amplitude-map.ts); 0 or absent: off. */
   amplitudeMap?: number;
-  /** Activation recomputation in the step graph (kernel/graph/recompute.ts); default on. */
+  /**
+   * Activation recomputation in the step graph (kernel/graph/recompute.ts); default on, except for
+   * TPT: there the frozen backbone's activations the backward keeps are few (the scan regions keep only
+   * their small inputs), and the official TPT step measured the same peak RSS without it (2,464–2,684
+   * vs 2,623–2,686 MB) at 0.94–0.96× the CPU (kernel/models/README.md, fourth pass). Full fine-tuning
+   * and MAE keep it: their simulated peaks grow 2.8× and 4.5× without (`bench -- step-memory`).
+   */
   recompute?: boolean | RecomputeOptions;
 }
 
@@ -95,7 +101,7 @@ export function buildTrainStep(model: NeuroStormModel, options: TrainerOptions):
     loss,
     optimizer: options.optimizer ?? adamw({ weightDecay: 0.01 }),
     clipGradNorm: options.clipGradNorm,
-    recompute: options.recompute ?? true
+    recompute: options.recompute ?? mode !== 'tpt'
   });
   return { step, built };
 }

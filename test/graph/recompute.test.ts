@@ -5,7 +5,7 @@ import { createRng } from '../../kernel/random';
 import { ParameterStore } from '../../kernel/runtime/param-store';
 import { Trainer } from '../../kernel/runtime/trainer';
 import type { HostTensor } from '../../kernel/runtime/host-tensor';
-import { trainer } from '../../kernel/train/trainer';
+import { buildTrainStep, trainer } from '../../kernel/train/trainer';
 
 const N = 6;
 const D = 8;
@@ -128,5 +128,14 @@ describe('activation recomputation', () => {
       for (const [name, v] of plain.values) v.forEach((a, i) => (maxDiff = Math.max(maxDiff, Math.abs(a - r.values.get(name)![i]))));
       expect(maxDiff).toBeLessThan(1e-12);
     }
+  });
+
+  it('is on by default for full fine-tuning, off for TPT (its frozen backbone keeps few activations)', () => {
+    const cfg = models.demoConfig({ heads: [{ kind: 'cls', numClasses: 2 }] });
+    const m = models.create(cfg, { seed: 4, mae: false }).withPrompts(3, 5);
+    const segments = (mode: 'tpt' | 'full', recompute?: boolean) => buildTrainStep(m, { task: 'cls', mode, batch: 2, recompute }).step.recompute.segments;
+    expect(segments('tpt')).toBe(0);
+    expect(segments('tpt', true)).toBeGreaterThan(0);
+    expect(segments('full')).toBeGreaterThan(0);
   });
 });
