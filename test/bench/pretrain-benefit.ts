@@ -6,7 +6,7 @@
  *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
  *                                    [--pretrain-mask window|random] [--decoder-init zero|official]
  *                                    [--population-seed N] [--pretrain-sessions 1] [--pretrain-frames 20]
- *                                    [--pretrain-options JSON]`
+ *                                    [--pretrain-options JSON] [--mode tpt|full]`
  *
  * `--population-seed N`: both cohorts (pretraining, seed 31; evaluation, seed 32) are drawn from one
  * population (synth populationSeed): they share the biology (network layout, group loadings, the
@@ -45,6 +45,19 @@
  * vs 0.867 (macro F1 0.579 vs 0.866), paired difference -0.281 ± 0.054, every seed negative. The
  * probe says why: frozen pretrained clip features carry almost no state (AUROC 0.52 with 4 subjects,
  * 0.56 with 30), random backbones 0.93-0.95 (0.94-0.99). Each pair of fine-tunes 4-7 min, 1.1 GB.
+ *
+ * `--mode full` (default `tpt`): both starts fine-tune every weight (finetune mode full: 260,089 of
+ * 260,089 parameters; TPT trains 1,537 of 261,529, prompts + head) with the same default recipe
+ * (12 epochs at 5e-3, patience 4, LP-FT head, best epoch predicts); runs `full-pre-SEED` /
+ * `full-rand-SEED`, so TPT runs in the same work folder are never reused. Measured 2026-12-02 15:32
+ * (load 2-4), diagnosis with the `--population-seed 7` MAE above (reused; 0.791x trivial), seeds
+ * 1-5 one per process: the pretrained start still LOSES, AUROC 0.510 vs 0.600 (balanced accuracy
+ * 0.487 vs 0.580), paired -0.090 ± 0.066, per seed -0.080, 0.076, -0.320, -0.111, -0.013 (TPT on
+ * the same splits: -0.130 ± 0.075). 6 labelled clips make one optimiser step per epoch; the best
+ * epochs are 0-4, the backbone moves 1.3-2.8% (relative L2), and the pretrained model's pooled
+ * features stay nearly one-dimensional (participation ratio 1.41 at the start, 1.09-1.64 after;
+ * random starts 9.5-20.6 before, 1.9-5.1 after). Random starts' training loss spikes to 20 at 5e-3
+ * (pretrained: at most 3.4). Each pair of fine-tunes 40-95 s, 0.97 GB peak per process.
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -99,6 +112,31 @@ import { TASKS_DESIGN } from '../train/learn-run';
 import { ZERO_EFFECTS } from '../../kernel/data/synth/network';
 import { UsageError } from '../../kernel/errors';
 
+/** `--mode`: how both starts fine-tune (finetune modes; probe is the frozen-feature probe below, not a fine-tune). */
+export type BenefitMode = 'tpt' | 'full';
+
+/** `--mode tpt|full` (default tpt); anything else is a UsageError. */
+export function benefitMode(args: string[]): BenefitMode {
+  const mode = arg(args, 'mode', 'tpt');
+  if (mode !== 'tpt' && mode !== 'full') throw new UsageError(`--mode must be tpt (prompts + head, backbone frozen) or full (every weight trains), got "${mode}"`);
+  return mode;
+}
+
+/**
+ * A fine-tune's run folder in the work folder: `pre-SEED` / `rand-SEED` for TPT (the names every
+ * earlier run used), `full-pre-SEED` / `full-rand-SEED` for full fine-tuning, so a work folder's TPT
+ * runs are never reused as full ones.
+ */
+export function runName(mode: BenefitMode, start: 'pre' | 'rand', seed: number): string {
+  return mode === 'tpt' ? `${start}-${seed}` : `${mode}-${start}-${seed}`;
+}
+
+/** The trainable-parameter fraction finetune recorded in a run's run.json ("?" when absent). */
+function trainableFraction(run: string): string {
+  const t = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).trainable;
+  return t && typeof t.fraction === 'number' ? `${t.parameters} of ${t.total} (${(t.fraction * 100).toFixed(2)}%)` : '?';
+}
+
 interface Clip {
   subject: string;
   split: string;
@@ -134,6 +172,11 @@ export function pretrainOptions(args: string[]): Partial<PretrainOptions> {
   return parsed as Partial<PretrainOptions>;
 }
 
+/** The table titles' name of a mode (TPT as before). */
+function modeTitle(mode: BenefitMode): string {
+  return mode === 'tpt' ? 'TPT' : 'full fine-tuning (every weight trains)';
+}
+
 /** Test-subject scores: raw logits averaged per subject. */
 function testMetrics(run: string): { auroc: number; balancedAccuracy: number; subjects: number; labelled: number } {
   const clips = JSON.parse(fs.readFileSync(path.join(run, 'predictions.json'), 'utf8')).clips as Clip[];
@@ -157,6 +200,7 @@ export async function main(args: string[]): Promise<void> {
   if (task !== 'sex' && task !== 'diagnosis' && task !== 'state')
     throw new UsageError(`--task must be sex or diagnosis (binary participant tasks, scored by AUROC) or state (clip-level task state, scored by accuracy), got "${task}"`);
   if (args.includes('--zero-effects') && task !== 'state') throw new UsageError('--zero-effects applies to --task state only');
+  const mode = benefitMode(args);
   const subjects = Number(arg(args, 'subjects', '100'));
   const preSubjects = Number(arg(args, 'pretrain-subjects', '40'));
   const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
@@ -202,20 +246,26 @@ export async function main(args: string[]): Promise<void> {
   log(`pretraining (${preSubjects} subjects, ${preEpochs} epochs, augmentation on): held-out masked loss ${pre.initialValidLoss.toFixed(4)} -> ${pre.finalValidLoss.toFixed(4)}`);
   const trivial = await trivialLoss(preData, mae);
   log(`same held-out clips and masks: pretrained model ${trivial.pretrained.toFixed(4)}, the trivial reconstruction (every voxel at its clip mean: decoder output 0) ${trivial.zero.toFixed(4)}`);
-  if (task === 'state') return stateComparison({ data: ftData, work, mae, seeds, fraction, epochs: ftEpochs, lr: ftLr, gain, probe: !args.includes('--no-probe'), t0, log });
+  if (task === 'state') return stateComparison({ data: ftData, work, mae, seeds, fraction, epochs: ftEpochs, lr: ftLr, gain, probe: !args.includes('--no-probe'), mode, t0, log });
   const rows: { seed: number; pre: ReturnType<typeof testMetrics>; rand: ReturnType<typeof testMetrics> }[] = [];
   for (const seed of seeds) {
-    const common = { data: ftData, task, mode: 'tpt' as const, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: gain, ...(ftLr === undefined ? {} : { lr: ftLr }) };
-    const preRun = path.join(work, `pre-${seed}`);
-    const randRun = path.join(work, `rand-${seed}`);
+    const common = { data: ftData, task, mode, seed, epochs: ftEpochs, labelFraction: fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: gain, ...(ftLr === undefined ? {} : { lr: ftLr }) };
+    const preRun = path.join(work, runName(mode, 'pre', seed));
+    const randRun = path.join(work, runName(mode, 'rand', seed));
+    const seconds = [0, 0];
+    let t = Date.now();
     if (!fs.existsSync(path.join(preRun, 'predictions.json'))) await finetune({ ...common, from: mae, out: preRun });
+    seconds[0] = (Date.now() - t) / 1000;
+    t = Date.now();
     if (!fs.existsSync(path.join(randRun, 'predictions.json'))) await finetune({ ...common, out: randRun });
+    seconds[1] = (Date.now() - t) / 1000;
     const row = { seed, pre: testMetrics(preRun), rand: testMetrics(randRun) };
     rows.push(row);
     log(`seed ${seed}: pretrained AUROC ${row.pre.auroc.toFixed(3)}, random ${row.rand.auroc.toFixed(3)} (${fraction} of ${row.pre.labelled} training subjects labelled, ${row.pre.subjects} test subjects)`);
+    log(`seed ${seed}: ${mode} fine-tunes ${seconds[0].toFixed(0)} s / ${seconds[1].toFixed(0)} s (0 s: reused), trainable ${trainableFraction(preRun)} / ${trainableFraction(randRun)}; load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}`);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  process.stdout.write(`\n${task}, TPT, ${fraction * 100}% of the training labels; test-subject AUROC (balanced accuracy)\n`);
+  process.stdout.write(`\n${task}, ${modeTitle(mode)}, ${fraction * 100}% of the training labels; test-subject AUROC (balanced accuracy)\n`);
   process.stdout.write('seed | pretrained | random | training subjects (before the fraction) | test subjects\n');
   for (const r of rows) process.stdout.write(`${r.seed} | ${r.pre.auroc.toFixed(3)} (${r.pre.balancedAccuracy.toFixed(3)}) | ${r.rand.auroc.toFixed(3)} (${r.rand.balancedAccuracy.toFixed(3)}) | ${r.pre.labelled} | ${r.pre.subjects}\n`);
   const mp = mean(rows.map(r => r.pre.auroc));
@@ -298,6 +348,7 @@ interface StateComparison {
   lr: number | undefined;
   gain: number;
   probe: boolean;
+  mode: BenefitMode;
   t0: number;
   log: (s: string) => void;
 }
@@ -312,19 +363,21 @@ async function stateComparison(o: StateComparison): Promise<void> {
   if (o.probe) return stateProbe(samples, o.mae, o.seeds, o.gain, o.log);
   const rows: { seed: number; pre: StateScore; rand: StateScore; seconds: [number, number] }[] = [];
   for (const seed of o.seeds) {
-    const common = { data: o.data, task: 'state', mode: 'tpt' as const, seed, epochs: o.epochs, labelFraction: o.fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: o.gain, ...(o.lr === undefined ? {} : { lr: o.lr }) };
+    const common = { data: o.data, task: 'state', mode: o.mode, seed, epochs: o.epochs, labelFraction: o.fraction, fractions: { train: 0.6, val: 0.1, test: 0.3 }, inputScale: o.gain, ...(o.lr === undefined ? {} : { lr: o.lr }) };
     const seconds: [number, number] = [0, 0];
-    for (const [k, run, from] of [[0, path.join(o.work, `pre-${seed}`), o.mae], [1, path.join(o.work, `rand-${seed}`), undefined]] as const) {
+    const preRun = path.join(o.work, runName(o.mode, 'pre', seed));
+    const randRun = path.join(o.work, runName(o.mode, 'rand', seed));
+    for (const [k, run, from] of [[0, preRun, o.mae], [1, randRun, undefined]] as const) {
       const t = Date.now();
       if (!fs.existsSync(path.join(run, 'predictions.json'))) await finetune({ ...common, out: run, ...(from === undefined ? {} : { from }) });
       seconds[k] = (Date.now() - t) / 1000;
     }
-    const row = { seed, pre: stateScore(path.join(o.work, `pre-${seed}`), samples, o.fraction, seed), rand: stateScore(path.join(o.work, `rand-${seed}`), samples, o.fraction, seed), seconds };
+    const row = { seed, pre: stateScore(preRun, samples, o.fraction, seed), rand: stateScore(randRun, samples, o.fraction, seed), seconds };
     rows.push(row);
     o.log(`seed ${seed}: pretrained accuracy ${row.pre.accuracy.toFixed(3)} (macro F1 ${row.pre.macroF1.toFixed(3)}), random ${row.rand.accuracy.toFixed(3)} (${row.rand.macroF1.toFixed(3)}); ${row.pre.labelledSubjects} of ${row.pre.trainSubjects} training subjects labelled (${row.pre.labelledClips} clips), ${row.pre.testClips} test clips of ${row.pre.testSubjects} subjects; fine-tunes ${seconds[0].toFixed(0)} s / ${seconds[1].toFixed(0)} s; load ${os.loadavg().map(v => v.toFixed(1)).join(' ')}`);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  process.stdout.write(`\nstate, TPT, ${o.fraction * 100}% of the training subjects labelled; test-clip accuracy (macro F1)\n`);
+  process.stdout.write(`\nstate, ${modeTitle(o.mode)}, ${o.fraction * 100}% of the training subjects labelled; test-clip accuracy (macro F1)\n`);
   process.stdout.write('seed | pretrained | random | labelled subjects (clips) of training subjects | test clips (subjects)\n');
   for (const r of rows) process.stdout.write(`${r.seed} | ${r.pre.accuracy.toFixed(3)} (${r.pre.macroF1.toFixed(3)}) | ${r.rand.accuracy.toFixed(3)} (${r.rand.macroF1.toFixed(3)}) | ${r.pre.labelledSubjects} (${r.pre.labelledClips}) of ${r.pre.trainSubjects} | ${r.pre.testClips} (${r.pre.testSubjects})\n`);
   process.stdout.write(`mean | ${mean(rows.map(r => r.pre.accuracy)).toFixed(3)} (${mean(rows.map(r => r.pre.macroF1)).toFixed(3)}) | ${mean(rows.map(r => r.rand.accuracy)).toFixed(3)} (${mean(rows.map(r => r.rand.macroF1)).toFixed(3)}) |\n`);

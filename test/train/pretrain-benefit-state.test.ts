@@ -9,7 +9,7 @@ import * as path from 'path';
 import { UsageError } from '../../kernel/errors';
 import { keepFraction } from '../../kernel/train/finetune';
 import type { Sample } from '../../kernel/train/samples';
-import { main, pairedDifference, stateScore } from '../bench/pretrain-benefit';
+import { benefitMode, main, pairedDifference, runName, stateScore } from '../bench/pretrain-benefit';
 
 describe('pretrain-benefit arguments', () => {
   test('an unknown --task is a UsageError naming state', async () => {
@@ -19,6 +19,13 @@ describe('pretrain-benefit arguments', () => {
   test('--zero-effects outside --task state and a non-positive --finetune-lr are UsageErrors', async () => {
     await expect(main(['--task', 'sex', '--zero-effects'])).rejects.toThrow(UsageError);
     await expect(main(['--task', 'state', '--finetune-lr', '0'])).rejects.toThrow(UsageError);
+  });
+  test('--mode is tpt (default) or full; anything else is a UsageError before any work; full runs get their own folder names', async () => {
+    await expect(main(['--mode', 'probe'])).rejects.toThrow(UsageError);
+    await expect(main(['--mode', 'probe'])).rejects.toThrow(/tpt .*full/);
+    expect(benefitMode([])).toBe('tpt');
+    expect(benefitMode(['--mode', 'full'])).toBe('full');
+    expect([runName('tpt', 'pre', 3), runName('tpt', 'rand', 3), runName('full', 'pre', 3), runName('full', 'rand', 3)]).toEqual(['pre-3', 'rand-3', 'full-pre-3', 'full-rand-3']);
   });
 });
 
