@@ -24,8 +24,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/bench/', ...withoutShared.map(f => `${escape(f)}$`)],
   transform: {
-    // tsconfig.test.json sets isolatedModules: ts-jest transpiles each file alone (fast); `npm run build`
-    // (which `npm test` runs first) and `npx tsc -p tsconfig.test.json` do the type checking.
+    // tsconfig.test.json sets isolatedModules: ts-jest transpiles each file alone (fast); `npm test` type-checks
+    // kernel and tests first (`npm run build`, then `npm run typecheck:test` = tsc -p tsconfig.test.json).
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }]
   },
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],

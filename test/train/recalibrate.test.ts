@@ -35,7 +35,7 @@ describe('fitBiasOffset', () => {
       // A shared shift (as after AdamW on pretrained features) plus spread and label noise.
       const shift = 6 * (rng.uniform() - 0.5);
       const z = Array.from({ length: n }, () => shift + 2 * (rng.uniform() - 0.5));
-      const y = z.map(zi => (rng.uniform() < sigmoid(zi - shift) ? 1 : 0));
+      const y: number[] = z.map(zi => (rng.uniform() < sigmoid(zi - shift) ? 1 : 0));
       if (y.every(v => v === y[0])) y[0] = 1 - y[0];
       const d = fitBiasOffset(z, y) as number;
       const p = y.reduce((a, b) => a + b, 0) / n;
