@@ -5,10 +5,10 @@
  * Side by side in one run, each measurement in its own child process (so peak memory is its own;
  * official-size children run under the shared big-memory lock, flock /tmp/neurostorm-bigmem.lock):
  * - `forward`: backbone forward (median of `runs` after a warm-up that also builds the session);
- * - `step`: TPT training steps (prompts + cls head, AdamW, recomputation on) for `--steps`
- *   consecutive steps in one process: time and VmRSS/VmHWM after each (memory must stay flat), the
- *   step/forward ratio, and two steps without recomputation for the before/after (`--no-plain`
- *   skips them: 12.7 GB at the official size);
+ * - `step`: TPT training steps (prompts + cls head, AdamW, the trainer's default: no recomputation
+ *   for TPT since issue 18's fourth pass) for `--steps` consecutive steps in one process: time and
+ *   VmRSS/VmHWM after each (memory must stay flat), the step/forward ratio, and two steps with
+ *   recomputation for the before/after (`--no-plain` skips them);
  * - `full`, `mae`: a full fine-tuning step and an MAE pretraining step (seeded random mask), peak memory;
  * - `batch`: throughput (clips/s, and process CPU seconds per clip: the steadier figure on a shared
  *   machine) and peak memory of forward and TPT step at `--batches`, with `torch` the official
@@ -109,8 +109,8 @@ async function childForward(name: ConfigName, runs: number, batch: number): Prom
   return { first_call_s: first, forward_s: times, forward_cpu_s: cpu.slice(1), peak_rss_mb: peakMB(), gflop: matmulFlops(live) / 1e9, ew_gflop: elementwiseFlops(live) / 1e9 };
 }
 
-/** `steps` consecutive training steps in one process: time, VmRSS and VmHWM after each. */
-async function childSteps(name: ConfigName, steps: number, mode: TrainMode, task: 'cls' | 'mae', batch: number, recompute: boolean): Promise<ChildResult> {
+/** `steps` consecutive training steps in one process: time, VmRSS and VmHWM after each (recompute undefined: the trainer's default). */
+async function childSteps(name: ConfigName, steps: number, mode: TrainMode, task: 'cls' | 'mae', batch: number, recompute: boolean | undefined): Promise<ChildResult> {
   const model = await models.load(fixtureFolder(name), { session: { provider: 'cpu', threads: 2 } });
   const x = models.fixtureInput(batch, model.config.imgSize);
   let second = { data: new Float32Array(batch).fill(1), shape: [batch, 1] };
@@ -251,7 +251,7 @@ export async function main(args: string[]): Promise<void> {
     const [, kind, a, b, c, d, e, f] = args;
     let res: ChildResult;
     if (kind === 'forward') res = await childForward(a as ConfigName, Number(b), Number(c ?? 1));
-    else if (kind === 'steps') res = await childSteps(a as ConfigName, Number(b), c as TrainMode, d as 'cls' | 'mae', Number(e), f === '1');
+    else if (kind === 'steps') res = await childSteps(a as ConfigName, Number(b), c as TrainMode, d as 'cls' | 'mae', Number(e), f === 'default' ? undefined : f === '1');
     else res = await childScan(a, Number(b));
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return;
@@ -300,7 +300,8 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     if (parts.has('step') || parts.has('roofline')) {
-      tpt = runChild(['steps', name, String(parts.has('step') ? nSteps : 2), 'tpt', 'cls', String(batch0), '1'], big);
+      // The trainer's default (TPT: no recomputation since issue 18's fourth pass, kernel/train/trainer.ts).
+      tpt = runChild(['steps', name, String(parts.has('step') ? nSteps : 2), 'tpt', 'cls', String(batch0), 'default'], big);
       if (typeof tpt === 'string') out(`ours  TPT step: ${tpt}`);
       else {
         const t = tpt.train_step_s as number[];
@@ -311,8 +312,8 @@ export async function main(args: string[]): Promise<void> {
         if (typeof fwd !== 'string') out(`ratio TPT step / forward: ${(median(t) / median(fwd.forward_s as number[])).toFixed(2)} (goal <= 4)`);
       }
       if (parts.has('step') && !flag('--no-plain')) {
-        const plain = runChild(['steps', name, '2', 'tpt', 'cls', String(batch0), '0'], big);
-        out(`ours  TPT step without recomputation: ${typeof plain === 'string' ? plain : `${(plain.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${plain.nodes} nodes; peak RSS ${(plain.hwm_mb as number[]).join(', ')} MB`}`);
+        const plain = runChild(['steps', name, '2', 'tpt', 'cls', String(batch0), '1'], big);
+        out(`ours  TPT step with recomputation: ${typeof plain === 'string' ? plain : `${(plain.train_step_s as number[]).map(v => v.toFixed(2)).join(', ')} s; ${plain.nodes} nodes; peak RSS ${(plain.hwm_mb as number[]).join(', ')} MB`}`);
       }
       if (parts.has('torch')) {
         const ref = runTorch(name, 1, 'train', batch0);
