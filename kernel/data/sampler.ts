@@ -108,8 +108,22 @@ export interface BatchOptions {
   shuffle?: Random;
   /** Drop a last incomplete batch (the official loaders do, spec 5). Default false. */
   dropLast?: boolean;
+  /**
+   * Fill a last incomplete batch by repeating its last clip, so every batch has `batchSize` rows and
+   * one inference session (fixed batch) serves them all; `count` says how many rows are real. Default false.
+   */
+  padLast?: boolean;
   /** Average-pool each spatial axis by this factor (readClip); default 1. */
   pool?: number;
+  /** Centre each clip voxel-wise (readBatch `centre`); default false. */
+  centre?: boolean;
+  /** Gain on the (centred) input (readBatch `scale`); default 1. */
+  scale?: number;
+}
+
+/** A batch of a stream: its first `count` rows are the stream's clips (fewer than the rows only in a padded last batch). */
+export interface StreamBatch extends Batch {
+  count: number;
 }
 
 /**
@@ -178,7 +192,7 @@ export async function readBatch(clips: readonly Clip[], pool = 1, headers = new 
 }
 
 /** Yields batches over `clips` (all of one length). Headers are read once per cache file. */
-export async function* batches(clips: Clip[], options: BatchOptions): AsyncGenerator<Batch> {
+export async function* batches(clips: readonly Clip[], options: BatchOptions): AsyncGenerator<StreamBatch> {
   if (clips.length === 0) return;
   const T = clips[0].length;
   if (clips.some(c => c.length !== T))
@@ -188,6 +202,8 @@ export async function* batches(clips: Clip[], options: BatchOptions): AsyncGener
   for (let i = 0; i < order.length; i += options.batchSize) {
     const group = order.slice(i, i + options.batchSize);
     if (group.length < options.batchSize && options.dropLast) return;
-    yield readBatch(group, options.pool ?? 1, headers);
+    const rows = [...group];
+    if (options.padLast) while (rows.length < options.batchSize) rows.push(group[group.length - 1]);
+    yield { ...(await readBatch(rows, options.pool ?? 1, headers, options.centre ?? false, options.scale ?? 1)), count: group.length };
   }
 }

@@ -4,13 +4,12 @@
  * formula, and the held-out loss pretrain() records as `valid_amplitude_map`.
  */
 import { UsageError } from '../errors';
-import type { CacheHeader } from '../data/frame-cache';
-import { readBatch } from '../data/sampler';
+import { batches } from '../data/sampler';
 import type { HeadConfig, NeuroStormConfig } from '../models/config';
 import { deriveSizes } from '../models/config';
 import { AMPLITUDE_EPS_FRACTION } from '../models/graph/amplitude-map';
 import type { NeuroStormModel } from '../models/model';
-import type { Sample } from './samples';
+import { Sample, sampleClip } from './samples';
 
 /** The amplitude-map weight, checked. */
 export function amplitudeMapWeight(option: number | undefined): number {
@@ -56,14 +55,9 @@ export function amplitudeTargetHost(x: Float32Array | Float64Array, shape: reado
 
 /** Reads `samples` in batches as the training steps do (centred, scaled, unaugmented) and calls `each` per clip. */
 async function eachClip(samples: readonly Sample[], options: { batch: number; pool: number; centre: boolean; scale: number }, each: (x: Float32Array, shape: number[], batch: { data: Float32Array; shape: number[] }, row: number) => Promise<void> | void): Promise<void> {
-  const headers = new Map<string, CacheHeader>();
-  for (let i = 0; i < samples.length; i += options.batch) {
-    const group = samples.slice(i, i + options.batch);
-    const padded = [...group];
-    while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
+  for await (const batch of batches(samples.map(sampleClip), { batchSize: options.batch, padLast: true, pool: options.pool, centre: options.centre, scale: options.scale })) {
     const clip = batch.shape.slice(1).reduce((a, b) => a * b, 1);
-    for (let b = 0; b < group.length; b++) await each(batch.data.subarray(b * clip, (b + 1) * clip), batch.shape.slice(1), batch, b);
+    for (let b = 0; b < batch.count; b++) await each(batch.data.subarray(b * clip, (b + 1) * clip), batch.shape.slice(1), batch, b);
   }
 }
 

@@ -17,7 +17,7 @@ import { readBatch } from '../data/sampler';
 import type { CacheHeader } from '../data/frame-cache';
 import { LoopState, MetricsRow, writeCheckpoint } from './checkpoint';
 import type { RunFolder } from './run-folder';
-import type { Sample } from './samples';
+import { Sample, sampleClip } from './samples';
 import type { ModelTrainer } from './trainer';
 import type { Schedule } from '../graph/schedules';
 
@@ -118,7 +118,7 @@ export async function runLoop(spec: LoopSpec, state: LoopState): Promise<LoopSta
       }
       const clips = order.slice(state.batch * spec.batch, (state.batch + 1) * spec.batch);
       const batch = await readBatch(
-        clips.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
+        clips.map(sampleClip),
         spec.pool,
         headers,
         spec.centre,

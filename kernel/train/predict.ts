@@ -7,9 +7,8 @@
  */
 import type { NeuroStormModel } from '../models/model';
 import type { HeadKind } from '../models/weights/weight-set';
-import { readBatch } from '../data/sampler';
-import type { CacheHeader } from '../data/frame-cache';
-import type { Sample, TaskType } from './samples';
+import { batches } from '../data/sampler';
+import { Sample, sampleClip, TaskType } from './samples';
 import { poolFeatures } from '../eval/embed';
 
 export interface Scaler {
@@ -24,30 +23,20 @@ export async function predictClips(
   options: { type: TaskType; batch: number; pool: number; centre: boolean; scale: number; scaler?: Scaler | null; signal?: AbortSignal }
 ): Promise<number[][]> {
   const head: HeadKind | null = options.type === 'regression' ? 'reg' : options.type === 'binary' || options.type === 'multiclass' ? 'cls' : null;
-  const headers = new Map<string, CacheHeader>();
   const out: number[][] = [];
-  for (let i = 0; i < samples.length; i += options.batch) {
-    const group = samples.slice(i, i + options.batch);
-    const padded = [...group];
-    while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const batch = await readBatch(
-      padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })),
-      options.pool,
-      headers,
-      options.centre,
-      options.scale
-    );
+  const stream = batches(samples.map(sampleClip), { batchSize: options.batch, padLast: true, pool: options.pool, centre: options.centre, scale: options.scale });
+  for await (const batch of stream) {
     const y = await model.forward({ data: batch.data, shape: batch.shape }, { prompts: model.hasPrompts }, head ? [head] : []);
     if (head) {
       const logits = y[head];
       const n = logits.shape[1];
-      for (let b = 0; b < group.length; b++) {
+      for (let b = 0; b < batch.count; b++) {
         const row = Array.from(logits.data.subarray(b * n, (b + 1) * n));
         out.push(head === 'reg' && options.scaler ? row.map(v => v * (options.scaler as Scaler).std + (options.scaler as Scaler).mean) : row);
       }
     } else {
       const pooled = poolFeatures(y.backbone.data, y.backbone.shape);
-      for (let b = 0; b < group.length; b++) out.push(Array.from(pooled[b]));
+      for (let b = 0; b < batch.count; b++) out.push(Array.from(pooled[b]));
     }
   }
   return out;

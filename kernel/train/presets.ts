@@ -13,6 +13,7 @@ import { cpuConfig, NeuroStormConfig, officialConfig, validateConfig } from '../
 import { MODEL_EDGE } from '../data/grid';
 import { unitGain } from '../data/sampler';
 import type { RunInput } from './run-folder';
+import { sampleClip } from './samples';
 
 export type ConfigName = 'cpu' | 'official' | string;
 
@@ -92,7 +93,7 @@ export async function resolveInput(
   }
   if (typeof scale === 'number') return { ...start, scale };
   const step = Math.max(1, Math.floor(train.length / GAIN_CLIPS));
-  const clips = train.filter((_, i) => i % step === 0).slice(0, GAIN_CLIPS).map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject }));
+  const clips = train.filter((_, i) => i % step === 0).slice(0, GAIN_CLIPS).map(sampleClip);
   if (!start.centre) throw new ConfigError('"unit" input scaling needs centred input (the cpu configuration)', { hint: 'give the gain as a number instead' });
   return { ...start, scale: await unitGain(clips, start.pool) };
 }

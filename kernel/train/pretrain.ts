@@ -26,8 +26,7 @@ import { splitSubjects, Splits } from '../data/splits';
 import type { NeuroStormModel } from '../models/model';
 import { assembleWeightSet } from '../models/weights/weight-set';
 import { NeuroStormModel as Model } from '../models/model';
-import { readBatch } from '../data/sampler';
-import type { CacheHeader } from '../data/frame-cache';
+import { batches } from '../data/sampler';
 import { Random } from '../random';
 import { deriveSizes } from '../models/config';
 import { STRD_DEFAULTS, StrdSpec, strdInputs } from '../models/graph/strd';
@@ -41,7 +40,7 @@ import { maeConfigFor, maskSampler, MaskSampler, MaskSpec, SpatialMask, TimeMask
 import { buildManifest } from './manifest';
 import { InputScaleOption, inputRecord, recipe as makeRecipe, resolveConfig, resolveInput } from './presets';
 import { RUN_FORMAT, RunFolder, RunInput, RunRecord, SplitRecord } from './run-folder';
-import { labelledClips, Sample } from './samples';
+import { labelledClips, Sample, sampleClip } from './samples';
 import { startingModel, withFreshHead, withMae } from './starting-model';
 import { checkPairBatches, pairEpochOrder } from './pair-batches';
 import { CONTRASTIVE_EMBEDDING, contrastiveValidation, contrastiveWeight } from './contrastive';
@@ -144,20 +143,16 @@ export function zeroDecoderOutput(model: NeuroStormModel): void {
 
 /** Mean masked loss of `model` on `samples`, each clip with its own fixed mask (seeded by index). */
 export async function maskedLoss(model: NeuroStormModel, samples: readonly Sample[], sampler: MaskSampler, options: { batch: number; pool: number; centre: boolean; scale: number; seed: number }): Promise<number> {
-  const headers = new Map<string, CacheHeader>();
   let sum = 0;
-  for (let i = 0; i < samples.length; i += options.batch) {
-    const group = samples.slice(i, i + options.batch);
-    const padded = [...group];
-    while (padded.length < options.batch) padded.push(group[group.length - 1]);
-    const batch = await readBatch(padded.map(s => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject })), options.pool, headers, options.centre, options.scale);
-    const masks = padded.map((_, k) => sampler(1, new Random(options.seed).fork(`valid-mask-${i + k}`)));
+  let i = 0; // index of the batch's first clip: each clip's mask is seeded by its index
+  for await (const batch of batches(samples.map(sampleClip), { batchSize: options.batch, padLast: true, pool: options.pool, centre: options.centre, scale: options.scale })) {
+    const masks = batch.clips.map((_, k) => sampler(1, new Random(options.seed).fork(`valid-mask-${i + k}`)));
     const units = masks[0].shape[1];
-    const mask = { data: new Float32Array(padded.length * units), shape: [padded.length, units] };
+    const mask = { data: new Float32Array(batch.clips.length * units), shape: [batch.clips.length, units] };
     masks.forEach((m, k) => mask.data.set(m.data, k * units));
     const r = await model.maeLoss({ data: batch.data, shape: batch.shape }, mask);
     // Per clip: Σ(unit loss · mask) / Σ mask, so padding and batch composition do not change it.
-    for (let b = 0; b < group.length; b++) {
+    for (let b = 0; b < batch.count; b++) {
       let num = 0;
       let den = 0;
       for (let u = 0; u < units; u++) {
@@ -166,6 +161,7 @@ export async function maskedLoss(model: NeuroStormModel, samples: readonly Sampl
       }
       sum += num / den;
     }
+    i += batch.count;
   }
   return sum / samples.length;
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { DatasetError, UsageError } from '../errors';
 import { BidsDataset, openBids } from '../data/bids';
 import { preprocess, PreprocessedRun } from '../data/preprocess';
-import { clipsOf } from '../data/sampler';
+import { Clip, clipsOf } from '../data/sampler';
 import {
   clipState,
   DroppedLabel,
@@ -42,6 +42,9 @@ export interface Sample {
   /** Training class (reid: the subject's index among all labelled subjects; else = target's class or -1). */
   label: number;
 }
+
+/** The sampler's clip of a sample (what readBatch and batches read). */
+export const sampleClip = (s: Pick<Sample, 'cache' | 'start' | 'frames' | 'subject'>): Clip => ({ cache: s.cache, start: s.start, length: s.frames, subject: s.subject });
 
 export interface LabelledData {
   dataset: BidsDataset;

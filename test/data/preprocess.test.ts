@@ -13,6 +13,7 @@ import {
   readCacheFrames,
   clipsOf,
   batches,
+  readBatch,
   resolveSynthAssets,
   MNI_2MM_LAS,
   synth,
@@ -238,6 +239,13 @@ test('frame cache: header, per-frame offsets, windows; the sampler yields [B,1,9
   for await (const batch of batches(clips, { batchSize: 3, dropLast: true, shuffle: new Random(1) }))
     count += batch.shape[0];
   expect(count).toBe(3);
+  // padLast: the last batch repeats its last clip up to batchSize rows, `count` says how many are real;
+  // centre and scale are readBatch's, row for row.
+  const padded: { count: number; starts: number[]; data: Float32Array }[] = [];
+  for await (const batch of batches(clips, { batchSize: 3, padLast: true, centre: true, scale: 2 })) padded.push({ count: batch.count, starts: batch.clips.map(c => c.start), data: batch.data });
+  expect(padded.map(b => [b.count, b.starts])).toEqual([[3, [0, 1, 2]], [1, [3, 3, 3]]]);
+  const direct = await readBatch([clips[3], clips[3], clips[3]], 1, new Map(), true, 2);
+  expect(Buffer.from(padded[1].data.buffer).equals(Buffer.from(direct.data.buffer))).toBe(true);
   // Broken caches are typed errors.
   const bad = path.join(dir, 'bad.nsframes');
   fs.writeFileSync(bad, 'NOTACACHE-------');
