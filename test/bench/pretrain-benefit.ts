@@ -6,7 +6,7 @@
  *                                    [--input-scale unit|GAIN] [--pretrain-lr 1e-3] [--pretrain-patience N|none]
  *                                    [--pretrain-mask window|random] [--decoder-init zero|official]
  *                                    [--population-seed N] [--pretrain-sessions 1] [--pretrain-frames 20]
- *                                    [--pretrain-options JSON] [--mode tpt|full]`
+ *                                    [--pretrain-options JSON] [--mode tpt|full|probe]`
  *
  * `--population-seed N`: both cohorts (pretraining, seed 31; evaluation, seed 32) are drawn from one
  * population (synth populationSeed): they share the biology (network layout, group loadings, the
@@ -58,6 +58,11 @@
  * features stay nearly one-dimensional (participation ratio 1.41 at the start, 1.09-1.64 after;
  * random starts 9.5-20.6 before, 1.9-5.1 after). Random starts' training loss spikes to 20 at 5e-3
  * (pretrained: at most 3.4). Each pair of fine-tunes 40-95 s, 0.97 GB peak per process.
+ *
+ * `--mode probe`: both starts fine-tune the head only, backbone frozen (finetune mode probe: the
+ * probe-initialised head reads the frozen pooled features; same default recipe); runs `probe-pre-SEED`
+ * / `probe-rand-SEED`. Not the difference-of-means probe below (`--no-probe` skips that one).
+ * Sex with the contrastive batch-norm MAE: kernel/train/README.md, "Sex, frozen features".
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -112,20 +117,26 @@ import { TASKS_DESIGN } from '../train/learn-run';
 import { ZERO_EFFECTS } from '../../kernel/data/synth/network';
 import { UsageError } from '../../kernel/errors';
 
-/** `--mode`: how both starts fine-tune (finetune modes; probe is the frozen-feature probe below, not a fine-tune). */
-export type BenefitMode = 'tpt' | 'full';
+/**
+ * `--mode`: how both starts fine-tune (finetune's three modes). `probe` is finetune's mode probe
+ * (head only, backbone frozen: the fine-tune reads the frozen pooled features); it is not the
+ * difference-of-means frozen-feature probe below (`--no-probe` skips that one).
+ */
+export type BenefitMode = 'tpt' | 'full' | 'probe';
 
-/** `--mode tpt|full` (default tpt); anything else is a UsageError. */
+/** `--mode tpt|full|probe` (default tpt); anything else is a UsageError. */
 export function benefitMode(args: string[]): BenefitMode {
   const mode = arg(args, 'mode', 'tpt');
-  if (mode !== 'tpt' && mode !== 'full') throw new UsageError(`--mode must be tpt (prompts + head, backbone frozen) or full (every weight trains), got "${mode}"`);
+  if (mode !== 'tpt' && mode !== 'full' && mode !== 'probe')
+    throw new UsageError(`--mode must be tpt (prompts + head, backbone frozen), full (every weight trains) or probe (head only, backbone frozen), got "${mode}"`);
   return mode;
 }
 
 /**
  * A fine-tune's run folder in the work folder: `pre-SEED` / `rand-SEED` for TPT (the names every
- * earlier run used), `full-pre-SEED` / `full-rand-SEED` for full fine-tuning, so a work folder's TPT
- * runs are never reused as full ones.
+ * earlier run used), `full-pre-SEED` / `full-rand-SEED` for full fine-tuning and `probe-pre-SEED` /
+ * `probe-rand-SEED` for the head-only mode, so a work folder's runs of one mode are never reused as
+ * another's.
  */
 export function runName(mode: BenefitMode, start: 'pre' | 'rand', seed: number): string {
   return mode === 'tpt' ? `${start}-${seed}` : `${mode}-${start}-${seed}`;
@@ -174,7 +185,7 @@ export function pretrainOptions(args: string[]): Partial<PretrainOptions> {
 
 /** The table titles' name of a mode (TPT as before). */
 function modeTitle(mode: BenefitMode): string {
-  return mode === 'tpt' ? 'TPT' : 'full fine-tuning (every weight trains)';
+  return mode === 'tpt' ? 'TPT' : mode === 'full' ? 'full fine-tuning (every weight trains)' : 'probe fine-tuning (head only, backbone frozen)';
 }
 
 /** Test-subject scores: raw logits averaged per subject. */

@@ -20,12 +20,14 @@ describe('pretrain-benefit arguments', () => {
     await expect(main(['--task', 'sex', '--zero-effects'])).rejects.toThrow(UsageError);
     await expect(main(['--task', 'state', '--finetune-lr', '0'])).rejects.toThrow(UsageError);
   });
-  test('--mode is tpt (default) or full; anything else is a UsageError before any work; full runs get their own folder names', async () => {
-    await expect(main(['--mode', 'probe'])).rejects.toThrow(UsageError);
-    await expect(main(['--mode', 'probe'])).rejects.toThrow(/tpt .*full/);
+  test('--mode is tpt (default), full or probe; anything else is a UsageError before any work; full and probe runs get their own folder names', async () => {
+    await expect(main(['--mode', 'linear'])).rejects.toThrow(UsageError);
+    await expect(main(['--mode', 'linear'])).rejects.toThrow(/tpt .*full.*probe/);
     expect(benefitMode([])).toBe('tpt');
     expect(benefitMode(['--mode', 'full'])).toBe('full');
-    expect([runName('tpt', 'pre', 3), runName('tpt', 'rand', 3), runName('full', 'pre', 3), runName('full', 'rand', 3)]).toEqual(['pre-3', 'rand-3', 'full-pre-3', 'full-rand-3']);
+    expect(benefitMode(['--mode', 'probe'])).toBe('probe');
+    expect([runName('tpt', 'pre', 3), runName('tpt', 'rand', 3), runName('full', 'pre', 3), runName('full', 'rand', 3), runName('probe', 'pre', 3), runName('probe', 'rand', 3)])
+      .toEqual(['pre-3', 'rand-3', 'full-pre-3', 'full-rand-3', 'probe-pre-3', 'probe-rand-3']);
   });
 });
 
