@@ -16,9 +16,16 @@
  * runs: the affine and the smoothing are linear and the same for every frame, so they commute with
  * that centring; the noise field, identical in every frame as in the official code, survives it only
  * because it is added after (added before, centring would remove it entirely).
+ *
+ * `gainField` (ours, opt-in; not in the official code): a smooth multiplicative gain g(x) on the
+ * centred fluctuations, the same for every frame (MONAI RandBiasField's idea, on a Gaussian-smoothed
+ * white field instead of Legendre polynomials). Drawn from its own fork per sample, so the official
+ * transforms' draws are untouched; kernel/train/README.md ("A multiplicative gain-field
+ * augmentation") says why.
  */
 import type { HostTensor } from '../runtime/host-tensor';
 import type { Random } from '../random';
+import { UsageError } from '../errors';
 
 export type AugmentSet = 'all' | 'affine' | 'intensity';
 
@@ -164,6 +171,69 @@ export function applyAugment(sample: Float32Array, dims: [number, number, number
     out.set(v, c * vox);
   }
   return out;
+}
+
+/** The gain-field augmentation: log g has in-brain sd `strength`, smoothed by a Gaussian of σ `scale` voxels. */
+export interface GainFieldSpec {
+  strength: number;
+  /** Gaussian σ of the log field in voxels; default the grid's first edge / 8 (6 at 48³: one patch). */
+  scale?: number;
+}
+
+/** A checked gain-field spec (strength ≥ 0 finite; scale > 0 finite), or null for none. */
+export function gainFieldSpec(spec: GainFieldSpec | null | undefined): GainFieldSpec | null {
+  if (spec === undefined || spec === null) return null;
+  const ok = (v: unknown, positive: boolean) => typeof v === 'number' && Number.isFinite(v) && (positive ? v > 0 : v >= 0);
+  if (typeof spec !== 'object' || !ok(spec.strength, false) || (spec.scale !== undefined && !ok(spec.scale, true))) {
+    throw new UsageError(`gain field must be { strength: number >= 0, scale?: number > 0 }, got ${JSON.stringify(spec)}`);
+  }
+  return spec.scale === undefined ? { strength: spec.strength } : { strength: spec.strength, scale: spec.scale };
+}
+
+/**
+ * One log-gain field over the grid [X, Y, Z]: white noise from `rng`, Gaussian-smoothed with σ
+ * `scale` voxels (zero outside), then normalised to mean 0 and sd `strength` over `brain` (a voxel
+ * mask; all voxels when null or empty).
+ */
+export function logGainField(grid: [number, number, number], spec: GainFieldSpec, rng: Random, brain: Uint8Array | null): Float32Array {
+  const [X, Y, Z] = grid;
+  const white = new Float32Array(X * Y * Z);
+  rng.fillNormal(white, 1);
+  const sigma = spec.scale ?? X / 8;
+  const field = gaussianSmooth(white, [X, Y, Z, 1], [sigma, sigma, sigma]);
+  const inBrain = brain && brain.some(v => v) ? brain : null;
+  let n = 0, sum = 0, sq = 0;
+  for (let i = 0; i < field.length; i++) if (!inBrain || inBrain[i]) { n++; sum += field[i]; sq += field[i] * field[i]; }
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(sq / n - mean * mean, 0));
+  const k = sd > 0 ? spec.strength / sd : 0;
+  for (let i = 0; i < field.length; i++) field[i] = (field[i] - mean) * k;
+  return field;
+}
+
+/**
+ * Multiplies each sample of a batch [B, c, X, Y, Z, T] by exp(its log-gain field) at every frame and
+ * channel; sample b draws from `rngFor(b)`. Brain: voxels not 0 at every frame of any channel (on
+ * centred clips, the background and constant voxels are 0 and stay so either way).
+ */
+export function gainFieldBatch(x: HostTensor, spec: GainFieldSpec, rngFor: (b: number) => Random): HostTensor {
+  const [B, C, X, Y, Z, T] = x.shape;
+  const data = x.data as Float32Array;
+  const vox = X * Y * Z;
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < B; b++) {
+    const base = b * C * vox * T;
+    const brain = new Uint8Array(vox);
+    for (let c = 0; c < C; c++) for (let i = 0; i < vox; i++) for (let t = 0; t < T; t++) if (data[base + (c * vox + i) * T + t] !== 0) { brain[i] = 1; break; }
+    const log = logGainField([X, Y, Z], spec, rngFor(b), brain);
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < vox; i++) {
+        const g = Math.exp(log[i]);
+        const o = base + (c * vox + i) * T;
+        for (let t = 0; t < T; t++) out[o + t] = data[o + t] * g;
+      }
+  }
+  return { data: out, shape: [...x.shape] };
 }
 
 /** Augments a batch [B, c, X, Y, Z, T]; sample b uses `rngFor(b)` for its parameters and noise. */

@@ -19,6 +19,8 @@
  * (weight 0, bias the training clips' mean map: ./amplitude-map.ts amplitudeMeanMap says why),
  * predicts the unmasked input's centred regional log amplitudes; the validation rows gain
  * `valid_amplitude_map` (./amplitude-map.ts), the manifest the best constant map's loss beside it.
+ * `gainField` (ours too) multiplies each training clip, after the other augmentation, by a smooth
+ * random gain field (./augment.ts gainFieldBatch), drawn per step and sample from its own fork.
  */
 import * as path from 'path';
 import { UsageError } from '../errors';
@@ -31,7 +33,7 @@ import { Random } from '../random';
 import { deriveSizes } from '../models/config';
 import { STRD_DEFAULTS, StrdSpec, strdInputs } from '../models/graph/strd';
 import type { HostTensor } from '../runtime/host-tensor';
-import { augmentBatch, AugmentSet } from './augment';
+import { augmentBatch, AugmentSet, GainFieldSpec, gainFieldBatch, gainFieldSpec } from './augment';
 import type { SessionOptions } from '../runtime/session';
 import type { LongWorkOptions } from '../progress';
 import { cleanPartial, freshState, hasCheckpoint, LoopState, readCheckpoint, restoreOptimizer } from './checkpoint';
@@ -95,6 +97,12 @@ export interface PretrainOptions extends Omit<LongWorkOptions, 'onProgress'> {
    * starting weights carry one of that width (continuing such a run), and is saved with the model.
    */
   amplitudeMap?: number;
+  /**
+   * Multiplicative gain-field augmentation of training clips (ours; ./augment.ts gainFieldBatch):
+   * log-gain in-brain sd `strength`, Gaussian σ `scale` voxels. Default none. Recorded in run.json
+   * as `gain_field`; a resumed run keeps its own.
+   */
+  gainField?: GainFieldSpec;
   /** Atlas for `spatialMask: 'atlas'` (default: the embedded atlas). */
   atlas?: string;
   recipe?: 'default' | 'official';
@@ -218,6 +226,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const augmentOption = options.augment ?? 'all';
   const contrastiveOption = contrastiveWeight(options.contrastive);
   const amplitudeOption = amplitudeMapWeight(options.amplitudeMap);
+  const gainOption = gainFieldSpec(options.gainField);
   if (augmentOption !== false && !['all', 'affine', 'intensity'].includes(augmentOption)) throw new UsageError(`unknown augmentation set "${augmentOption}"`, { hint: 'all, affine, intensity, or off' });
   const run = new RunFolder(options.out);
   const resume = options.resume === true;
@@ -238,6 +247,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (contrastiveNorm !== 'none' && contrastiveNorm !== 'batch') throw new UsageError(`unknown contrastive norm "${contrastiveNorm}"`, { hint: 'none or batch' });
   // runs written before the term existed had none: 0
   const amplitudeMap = prior ? ((prior.amplitude_map as number | undefined) ?? 0) : amplitudeOption;
+  // runs written before the option existed had none
+  const gainField = prior ? gainFieldSpec(prior.gain_field as GainFieldSpec | null | undefined) : gainOption;
   const keepHeads: HeadKind[] = [...(contrastive > 0 ? ['emb' as const] : []), ...(amplitudeMap > 0 ? ['cls' as const] : [])];
   const augment: AugmentSet | false = prior ? ((prior.augment as AugmentSet | false | undefined) ?? false) : augmentOption;
   const rec = makeRecipe((prior?.recipe as 'default' | 'official' | undefined) ?? options.recipe ?? 'default', 'pretrain', {
@@ -267,7 +278,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     await run.writeJson('run.json', {
       format: RUN_FORMAT, kind: 'pretrain', task: 'mae', type: 'mae', level: 'clip', mode: null, config: resolved.name,
       data: data.dataset.root, cache: data.cacheDir, seed, folds: null, status: 'running',
-      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, ...(contrastive > 0 ? { contrastive_norm: contrastiveNorm } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), recipe: rec.name, recipe_description: rec.description,
+      config_arg: configArg ?? null, from: start.from, mask: spec, strd, augment, decoder_init: decoderInit, contrastive, ...(contrastive > 0 ? { contrastive_norm: contrastiveNorm } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), ...(gainField ? { gain_field: gainField } : {}), recipe: rec.name, recipe_description: rec.description,
       lr: rec.lr, epochs: rec.epochs, batch: rec.batch, patience: rec.patience, input: inputRecord(resolved)
     } satisfies RunRecord);
     await run.writeJson('split.json', { folds: [{ train: split.train, validation: split.val, test: [] }] } satisfies SplitRecord);
@@ -336,10 +347,11 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
             })
           : undefined,
         // the amplitude-map target is computed from the clip before augmentation (models/graph/amplitude-map.ts)
-        augment: augment || amplitudeMap > 0
+        augment: augment || amplitudeMap > 0 || gainField
           ? (x, _, step) => {
               unaugmented = x;
-              return augment ? augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : x;
+              const y = augment ? augmentBatch(x, augment, b => root.fork(`augment-${step}-${b}`)) : x;
+              return gainField ? gainFieldBatch(y, gainField, b => root.fork(`gain-${step}-${b}`)) : y;
             }
           : undefined,
         validate: async m => {
@@ -369,7 +381,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     dataHash: data.contentHash, seeds: { run: seed }, provider: tr.trainer.provider,
     timings: { total_seconds: (Date.now() - t0) / 1000 },
     metrics: { initial_valid_masked_loss: initialValidLoss, final_valid_masked_loss: finalValidLoss, best_valid_masked_loss: state.best, ...contrastiveMetrics },
-    extra: { mask: spec, strd, augment, ...(contrastive > 0 ? { contrastive } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), recipe: rec.description }
+    extra: { mask: spec, strd, augment, ...(contrastive > 0 ? { contrastive } : {}), ...(amplitudeMap > 0 ? { amplitude_map: amplitudeMap } : {}), ...(gainField ? { gain_field: gainField } : {}), recipe: rec.description }
   }));
   await run.setStatus('done', { initial_valid_masked_loss: initialValidLoss, ...contrastiveMetrics });
   const con = initialValidContrastive === null ? {} : { initialValidContrastive, finalValidContrastive };

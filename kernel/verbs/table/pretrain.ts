@@ -4,6 +4,7 @@ import { RunFolder } from '../../train/run-folder';
 import { PretrainRunResult } from '../results';
 import { checkAtlasFlag } from '../atlas-flag';
 import { Verb } from '../verb';
+import { UsageError } from '../../errors';
 import { TRAIN_FLAGS, trainOptionsFromFlags } from './train-flags';
 import { onDeviceFlag } from './device-flag';
 
@@ -13,6 +14,17 @@ function strdFromFlags(flags: Record<string, unknown>): boolean | { spatial?: nu
   const temporal = flags.strdTemporal as number | undefined;
   if (spatial === undefined && temporal === undefined) return flags.strd === true;
   return { spatial, temporal };
+}
+
+/** --gain-field S [--gain-field-scale SIGMA], or undefined; a scale without a strength is a UsageError. */
+function gainFieldFromFlags(flags: Record<string, unknown>): { strength: number; scale?: number } | undefined {
+  const strength = flags.gainField as number | undefined;
+  const scale = flags.gainFieldScale as number | undefined;
+  if (strength === undefined) {
+    if (scale !== undefined) throw new UsageError('--gain-field-scale needs --gain-field', { hint: 'give the strength, e.g. --gain-field 0.5' });
+    return undefined;
+  }
+  return scale === undefined ? { strength } : { strength, scale };
 }
 
 export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
@@ -31,7 +43,9 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
     augment: { type: 'string', choices: ['all', 'affine', 'intensity', 'off'], description: 'training augmentation: all (default, as the official code), affine only, intensity only, or off' },
     contrastive: { type: 'number', min: 0, description: 'weight of the subject-contrastive term (ours: batches of subjects x 2 clips, NT-Xent tau 0.1 on the pooled encoder output; default 0 = off; needs an even --batch >= 4)' },
     'contrastive-norm': { type: 'string', choices: ['none', 'batch'], description: 'normalisation of the contrastive projection before L2: none (default) or batch (BatchNorm with batch statistics)' },
-    'amplitude-map': { type: 'number', min: 0, description: 'weight of the amplitude-map term (ours: the pooled encoder output predicts the input\'s centred log amplitude per patch through a linear layer; default 0 = off)' }
+    'amplitude-map': { type: 'number', min: 0, description: 'weight of the amplitude-map term (ours: the pooled encoder output predicts the input\'s centred log amplitude per patch through a linear layer; default 0 = off)' },
+    'gain-field': { type: 'number', min: 0, description: 'gain-field augmentation (ours): each training clip times exp(a smooth random field with this in-brain sd), the same every frame; default off' },
+    'gain-field-scale': { type: 'number', min: 0.01, description: 'Gaussian sigma of the gain field in voxels (default grid edge / 8; needs --gain-field)' }
   },
   takesBody: true,
   call: async ({ flags }, ctx) => {
@@ -47,6 +61,7 @@ export const PRETRAIN_VERB: Verb<PretrainRunResult> = {
       contrastive: flags.contrastive as number | undefined,
       contrastiveNorm: flags.contrastiveNorm as 'none' | 'batch' | undefined,
       amplitudeMap: flags.amplitudeMap as number | undefined,
+      gainField: gainFieldFromFlags(flags),
       signal: ctx.signal,
       onProgress: ctx.onProgress
     }));
