@@ -62,7 +62,11 @@
  * `--mode probe`: both starts fine-tune the head only, backbone frozen (finetune mode probe: the
  * probe-initialised head reads the frozen pooled features; same default recipe); runs `probe-pre-SEED`
  * / `probe-rand-SEED`. Not the difference-of-means probe below (`--no-probe` skips that one).
- * Sex with the contrastive batch-norm MAE: kernel/train/README.md, "Sex, frozen features".
+ * Measured 2026-12-02 18:35-19:03 (load 1.6-7), sex with the contrastive batch-norm MAE (`--pretrain-options
+ * '{"contrastive":1,"contrastiveNorm":"batch"}' --pretrain-batch 4 --pretrain-sessions 2`, 0.849x
+ * trivial), seeds 1-5 one per process: no win, paired AUROC -0.027 ± 0.082 (TPT on the same splits
+ * -0.026 ± 0.082). Every run keeps its epoch-0 head, so the two modes coincide. Each pair took
+ * 35-50 s at 0.83 GB (kernel/train/README.md, "Sex, frozen features").
  *
  * `--input-scale unit`: the pretraining run scales its centred input to unit mean square (presets
  * resolveInput: one gain measured on its training clips, recorded in run.json input.scale); every
@@ -507,7 +511,7 @@ async function diagnose(data: string, task: 'sex' | 'diagnosis', mae: string, se
     const fmt = (r: { mean: number; sd: number }) => `${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}`;
     process.stdout.write(`${name} | ${fmt(a)} | ${fmt(b)} | ${fmt(c)} | ${fmt(d)}\n`);
   }
-  log('diagnosis done');
+  log(`${task} probe done`);
 }
 
 /**
