@@ -27,6 +27,10 @@ export interface TrainerCreateOptions extends SessionOptions {
    * Gemm/MatMul weights (MLAS packed B) nor constant-fold weight-only subgraphs (A = −exp(A_log),
    * the weight transposes the backward's Gemms read). Frozen values never change during a trainer's
    * life, so baking is the same step. Full fine-tuning and MAE train everything: nothing changes.
+   * Default false: measured side by side on the official TPT step (kernel/graph/README.md, fifth
+   * pass) it gained nothing (0.996–1.004 of the fed step on a quiet machine) while the session took
+   * ~6 s longer to build, and each distinct frozen backbone holds its own cached session and arena
+   * (a notebook that fine-tunes from two checkpoints would hold two) where fed weights share one.
    */
   bakeFrozen?: boolean;
 }
@@ -44,7 +48,7 @@ export class Trainer {
   static async create(spec: TrainingStep, store: ParameterStore, options: TrainerCreateOptions = {}): Promise<Trainer> {
     store.checkGraph(spec.graph);
     store.initializeOptimizerState(spec);
-    const { bakeFrozen = true, ...sessionOptions } = options;
+    const { bakeFrozen = false, ...sessionOptions } = options;
     const trained = new Set(spec.trained.map(t => t.param.name));
     const baked = new Map<string, HostTensor>();
     if (bakeFrozen) for (const { tensor: p } of spec.graph.params) if (!trained.has(p.name)) baked.set(p.name, store.get(p.name));

@@ -18,7 +18,7 @@
  * - sums=concat|add [concat]: padded gradient pieces joined or summed (graph/backward.ts withPaddedSums);
  * - arena=0|1 [1], pattern=0|1 [0], opt=all|extended|basic|disabled [all], spin=0|1 [0]: session options
  *   (defaults: the training sessions' settings, runtime/trainer.ts);
- * - bake=0|1 [the Trainer's default, 1]: frozen parameters baked into the session as initializers
+ * - bake=0|1 [the Trainer's default, 0]: frozen parameters baked into the session as initializers
  *   (Trainer.create `bakeFrozen`) or fed as graph inputs each step.
  * Official size: run it under the big-memory lock (flock /tmp/neurostorm-bigmem.lock).
  */
