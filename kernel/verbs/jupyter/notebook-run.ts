@@ -75,8 +75,11 @@ export interface RunOptions {
   /** Per-cell limit in seconds; 0 for none. A cell over it is stopped and counts as failed. */
   timeoutSeconds: number;
   env?: NodeJS.ProcessEnv;
-  /** Called as each cell starts (index among all cells, and the count of code cells). */
-  onCell?: (index: number, total: number) => void;
+  /**
+   * Called as each cell starts: its index among all cells (what failures name), its 1-based place
+   * among the code cells that run, and how many of those there are (so progress reads 3/11, never 18/11).
+   */
+  onCell?: (index: number, ordinal: number, total: number) => void;
 }
 
 export interface RunFailure extends ErrorContent {
@@ -182,13 +185,15 @@ export async function runNotebook(input: string, output: string, options: RunOpt
       return { notebook: nb, failure };
     }
     let collector: OutputCollector | null = null;
-    const codeCells = nb.cells.filter(c => c.cell_type === 'code').length;
+    // Empty code cells are skipped, so they are not counted either.
+    const runs = (c: NotebookCell) => c.cell_type === 'code' && joinSource(c.source).trim() !== '';
+    const codeCells = nb.cells.filter(runs).length;
+    let ordinal = 0;
     for (const [index, cell] of nb.cells.entries()) {
-      if (cell.cell_type !== 'code') continue;
+      if (!runs(cell)) continue;
       const code = joinSource(cell.source);
-      if (code.trim() === '') continue;
       if (stopReason) break;
-      options.onCell?.(index, codeCells);
+      options.onCell?.(index, ++ordinal, codeCells);
       const outputs = cell.outputs ?? (cell.outputs = []);
       collector = collector ? collector.retarget(outputs) : new OutputCollector(outputs);
       const sink = collector;

@@ -41,7 +41,7 @@ export const RUN_VERB: Verb<NotebookRunResult> = {
       onCell:
         flags.quiet || !ctx.onProgress
           ? undefined
-          : (index, total) => ctx.onProgress?.({ label: 'run', step: index, totalSteps: total, message: `cell ${index}` })
+          : (index, ordinal, total) => ctx.onProgress?.({ label: 'run', step: ordinal, totalSteps: total, message: `cell ${index}` })
     });
     const f = result.failure;
     return {
