@@ -13,14 +13,33 @@ import { TS_REGISTER } from '../io/child-process';
 
 const small = { subjects: 2, frames: 4, gzipLevel: 1 };
 
-/** Every file under `dir` (relative path -> size), for before/after comparisons. */
+/**
+ * Every file under `dir` (relative path -> size), for before/after comparisons. The kill -9 test
+ * also polls the temp folder of a writer still at work, where an atomic write's temp file can be
+ * renamed between readdir and stat: an entry that vanished meanwhile is skipped (in the settled
+ * folders the comparisons read, nothing vanishes, so they lose nothing).
+ */
 function tree(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
+  const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (err) {
+      if (gone(err)) return;
+      throw err;
+    }
+    for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.statSync(p).size;
+      else {
+        try {
+          out[path.relative(dir, p)] = fs.statSync(p).size;
+        } catch (err) {
+          if (!gone(err)) throw err;
+        }
+      }
     }
   };
   walk(dir);
